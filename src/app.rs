@@ -1,0 +1,117 @@
+//! Wiring: the shared state, the HTTP server with its routes and middleware, the
+//! background tasks, and an orderly stop on SIGTERM or ctrl-c.
+
+use std::sync::Arc;
+
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use tera::Tera;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::db::{Backend, Db, migrate};
+use crate::mail::Composer;
+use crate::mail::sender::{Sender, Transport};
+use crate::secret::SigningKey;
+use crate::service::{RateLimits, Services};
+use crate::web::assets::Assets;
+use crate::web::{errors, forms, middleware, templates};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub services: Services,
+    pub config: Arc<Config>,
+    pub tera: Arc<Tera>,
+    pub key: SigningKey,
+    pub base_url: String,
+    pub secure_cookies: bool,
+}
+
+/// Largest JSON body the API accepts.
+const JSON_LIMIT: usize = 64 * 1024;
+
+/// Opens the database and applies pending migrations.
+pub fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if Backend::of_url(&config.database_url) == Backend::Sqlite {
+        if let Some(dir) = std::path::Path::new(&config.database_url).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    let db = Db::open(&config.database_url, config.db_pool_size)?;
+    let applied = migrate::run(&mut *db.get()?)?;
+    for name in applied {
+        tracing::info!(migration = %name, "migration applied");
+    }
+    Ok(db)
+}
+
+/// Runs the server until a stop signal, then finishes in-flight requests and stops the tasks.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    if !config.rate_limits {
+        tracing::warn!("RATE LIMITS ARE OFF (KOTAE_RATE_LIMITS=off): only for load tests and benchmarks");
+    }
+    let db = open_database(&config)?;
+    if db.backend == Backend::Sqlite {
+        // one node owns a SQLite file, so leases left by a killed process are stale
+        crate::model::outbox::release_leases(&mut *db.get()?)?;
+    }
+    let key = SigningKey::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
+    let listener = std::net::TcpListener::bind(config.bind)
+        .with_context(|| format!("cannot listen on {} (KOTAE_BIND)", config.bind))?;
+    let address = listener.local_addr()?;
+    let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let assets = Arc::new(Assets::load());
+    let tera = Arc::new(templates::load(assets.clone())?);
+    let composer = Composer::new(tera.clone(), base_url.clone(), &config.mail_from);
+    let transport = Transport::from_config(config.smtp_url.as_deref(), config.mail_dir())?;
+    tokio::task::spawn_blocking(crate::password::warm_up);
+
+    let (stop_tasks, stopped) = watch::channel(false);
+    let sender = Sender {
+        db: db.clone(),
+        transport,
+        from: config.mail_from.clone(),
+        wake: composer.wake_signal(),
+        retry_base: std::time::Duration::from_secs(config.mail_retry_secs),
+    };
+    let sender_task = actix_web::rt::spawn(sender.run(stopped));
+
+    let config = Arc::new(config);
+    let state = web::Data::new(AppState {
+        services: Services { db, mail: composer, limits: RateLimits { enabled: config.rate_limits } },
+        config: config.clone(),
+        tera,
+        key,
+        secure_cookies: base_url.starts_with("https://"),
+        base_url: base_url.clone(),
+    });
+    let assets = web::Data::from(assets);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(assets.clone())
+            .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(errors::json_error))
+            .app_data(web::FormConfig::default().limit(forms::FORM_LIMIT).error_handler(errors::form_error))
+            .app_data(web::PayloadConfig::new(forms::FORM_LIMIT))
+            .app_data(web::QueryConfig::default().error_handler(errors::query_error))
+            .app_data(web::PathConfig::default().error_handler(errors::path_error))
+            .configure(crate::api::routes)
+            .configure(crate::web::routes)
+            .default_service(web::to(crate::web::not_found))
+            .wrap(from_fn(middleware::frame))
+            .wrap(Compress::default())
+    })
+    .workers(config.workers)
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    tracing::info!("kotae listening on http://{address} (links in mail point to {base_url})");
+    server.await.context("the HTTP server failed")?;
+    tracing::info!("stopped accepting; stopping background tasks");
+    let _ = stop_tasks.send(true);
+    let _ = sender_task.await;
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The command line: `kotae serve` (the default), `kotae migrate`, `kotae create-admin`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "kotae", version, about = "Community Q&A for brands: customers help customers")]
+pub struct Cli {
+    /// A TOML settings file (default: ./kotae.toml if it exists); KOTAE_* variables override it.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the site (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a site admin, or make an existing account one. The password is read from a
+    /// prompt, or from the first line of standard input when it is not a terminal.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Parses arguments and settings, then runs the command.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    init_logging(&config.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(crate::app::serve(config)),
+        Command::Migrate => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            crate::app::open_database(&config)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::CreateAdmin { username, email } => create_admin(&config, &username, &email),
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        if first != again {
+            bail!("the passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn create_admin(config: &Config, username: &str, email: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = crate::app::open_database(config)?;
+    let password = read_password()?;
+    let mut errors = vec![];
+    crate::service::validate::new_password("password", &password, &mut errors);
+    if let Some(e) = errors.first() {
+        bail!("password {}", e.message);
+    }
+    let hash = crate::password::hash_now(&password)?;
+    let user = crate::service::account::create_admin(&mut *db.get()?, username, email, &hash)
+        .map_err(|e| match e {
+            crate::error::AppError::Validation(errors) => anyhow::anyhow!(
+                "{}",
+                errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            ),
+            other => anyhow::anyhow!(other),
+        })?;
+    println!("{} is a site admin (id {})", user.username, user.id);
+    Ok(())
+}

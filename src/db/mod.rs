@@ -1,0 +1,122 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pool, and the
+//! bridge that moves every unit of work off the async executor.
+
+pub mod backend;
+pub mod migrate;
+pub mod schema;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+pub use backend::write_transaction;
+
+use crate::error::{AppError, AppResult};
+
+/// A connection to whichever backend the database URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a database URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// postgres:// and postgresql:// URLs are PostgreSQL; anything else is a SQLite path.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The pool, cheap to clone, shared by handlers and background tasks.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager<DbConn>>,
+    pub backend: Backend,
+}
+
+#[derive(Debug)]
+struct Pragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, c: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        backend::prepare_connection(c).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl Db {
+    /// Opens the pool; the first connection is made at once so a bad URL fails start-up.
+    pub fn open(url: &str, size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        let manager = ConnectionManager::<DbConn>::new(sqlite_path(url));
+        let pool = Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(15))
+            .connection_customizer(Box::new(Pragmas))
+            .build(manager)
+            .with_context(|| format!("cannot open the database at {}", redact(url)))?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Runs `work` with a pooled connection on a blocking thread.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = pool.get().context("no database connection available")?;
+            work(&mut c)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// A connection for synchronous callers (commands, start-up).
+    pub fn get(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>> {
+        self.pool.get().context("no database connection available")
+    }
+}
+
+/// Opens one connection outside the pool (commands that run before the server).
+pub fn connect(url: &str) -> anyhow::Result<DbConn> {
+    let mut c = DbConn::establish(&sqlite_path(url))
+        .with_context(|| format!("cannot open the database at {}", redact(url)))?;
+    backend::prepare_connection(&mut c)?;
+    Ok(c)
+}
+
+/// diesel's SQLite driver takes a plain path; accept `sqlite://` and `sqlite:` prefixes too.
+fn sqlite_path(url: &str) -> String {
+    if Backend::of_url(url) == Backend::Postgres {
+        return url.to_string();
+    }
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+        .to_string()
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

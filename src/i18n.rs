@@ -1,0 +1,129 @@
+//! UI text in English and Japanese: catalogs in templates/locales, and the choice of
+//! language from the member's setting, a cookie, or Accept-Language.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A language the UI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// The best match for an Accept-Language header, honouring q-values.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                let lang = Lang::parse(tag.split('-').next()?)?;
+                (q > 0.0).then_some((lang, q))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(lang, _)| lang)
+    }
+}
+
+type Catalog = HashMap<String, String>;
+
+static CATALOGS: LazyLock<[Catalog; 2]> = LazyLock::new(|| [load("en"), load("ja")]);
+
+fn load(code: &str) -> Catalog {
+    let path = format!("locales/{code}.toml");
+    let file = crate::web::templates::TemplateFiles::get(&path)
+        .unwrap_or_else(|| panic!("templates/{path} is built into the binary"));
+    let text = std::str::from_utf8(&file.data).expect("catalogs are UTF-8");
+    let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("templates/{path}: {e}"));
+    let mut catalog = Catalog::new();
+    flatten("", &table, &mut catalog);
+    catalog
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalog) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match value {
+            toml::Value::Table(inner) => flatten(&full, inner, out),
+            toml::Value::String(text) => {
+                out.insert(full, text.clone());
+            }
+            other => panic!("translation {full} must be a string, found {other}"),
+        }
+    }
+}
+
+/// The text for `key`, falling back to English, then to the key itself.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    let catalogs = &*CATALOGS;
+    let index = match lang {
+        Lang::En => 0,
+        Lang::Ja => 1,
+    };
+    catalogs[index]
+        .get(key)
+        .or_else(|| catalogs[0].get(key))
+        .map_or("", String::as_str)
+}
+
+/// `t` with `{name}` placeholders filled in.
+pub fn t_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let mut text = t(lang, key).to_string();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// Every key of a language's catalog (for the completeness test).
+pub fn keys(lang: Lang) -> Vec<String> {
+    let index = if lang == Lang::En { 0 } else { 1 };
+    CATALOGS[index].keys().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_honours_quality() {
+        assert_eq!(Lang::from_accept_language("ja-JP,ja;q=0.9,en;q=0.8"), Some(Lang::Ja));
+        assert_eq!(Lang::from_accept_language("fr, en;q=0.5, ja;q=0.4"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("de"), None);
+        assert_eq!(Lang::from_accept_language("ja;q=0"), None);
+    }
+
+    #[test]
+    fn both_catalogs_hold_the_same_keys() {
+        let mut en = keys(Lang::En);
+        let mut ja = keys(Lang::Ja);
+        en.sort();
+        ja.sort();
+        assert_eq!(en, ja);
+    }
+}

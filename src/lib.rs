@@ -1,0 +1,15 @@
+//! Kotae: a self-hosted community Q&A server for brands.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod mail;
+pub mod model;
+pub mod password;
+pub mod secret;
+pub mod service;
+pub mod web;

@@ -1,0 +1,89 @@
+//! Mail: composing messages into the outbox (inside the caller's transaction) and the
+//! sender task that delivers them.
+
+pub mod sender;
+
+use std::sync::Arc;
+
+use tera::{Context, Tera};
+use tokio::sync::Notify;
+
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Lang};
+use crate::model::{self, outbox::NewOutboxEmail};
+
+/// One message to queue.
+pub struct Mail<'a> {
+    pub to: &'a str,
+    pub lang: Lang,
+    /// Names templates/mail/{template}.txt and .html, and the subject key mail.{template}.subject.
+    pub template: &'a str,
+    pub context: Context,
+    /// Same key, same message: a repeated event never mails twice.
+    pub dedupe_key: String,
+}
+
+/// Renders mail in the recipient's language and queues it; wakes the sender after commit.
+#[derive(Clone)]
+pub struct Composer {
+    tera: Arc<Tera>,
+    base_url: String,
+    domain: String,
+    wake: Arc<Notify>,
+}
+
+impl Composer {
+    pub fn new(tera: Arc<Tera>, base_url: String, from: &lettre::message::Mailbox) -> Composer {
+        Composer { tera, base_url, domain: from.email.domain().to_string(), wake: Arc::new(Notify::new()) }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The signal the sender waits on.
+    pub fn wake_signal(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Tells the sender new rows are committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Writes the message to the outbox on `c`; call inside the event's transaction.
+    pub fn enqueue(&self, c: &mut DbConn, mail: Mail) -> AppResult<()> {
+        let mut context = mail.context;
+        context.insert("lang", mail.lang.code());
+        context.insert("base_url", &self.base_url);
+        let subject_key = format!("mail.{}.subject", mail.template);
+        let subject = single_line(&i18n::t_with(mail.lang, &subject_key, &[("site", "Kotae")]));
+        context.insert("subject", &subject);
+        let render = |name: String| {
+            self.tera
+                .render(&name, &context)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("mail template {name}: {e}")))
+        };
+        let body_text = render(format!("mail/{}.txt", mail.template))?;
+        let body_html = render(format!("mail/{}.html", mail.template))?;
+        let now = model::now();
+        let row = NewOutboxEmail {
+            dedupe_key: mail.dedupe_key,
+            message_id: format!("<{}@{}>", crate::secret::random_token(), self.domain),
+            to_address: mail.to.trim().to_string(),
+            subject,
+            body_text,
+            body_html,
+            next_attempt_at: now,
+            created_at: now,
+        };
+        model::outbox::enqueue(c, &row)?;
+        Ok(())
+    }
+}
+
+/// Text safe for a header: control characters (CR and LF among them) become spaces.
+pub fn single_line(text: &str) -> String {
+    text.chars().map(|ch| if ch.is_control() { ' ' } else { ch }).collect()
+}

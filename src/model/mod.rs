@@ -1,0 +1,15 @@
+//! Rows and their queries, one file per noun; no HTTP and no mail here.
+
+pub mod account_token;
+pub mod ids;
+pub mod outbox;
+pub mod rate_limit;
+pub mod session;
+pub mod user;
+
+pub use ids::*;
+
+/// The current time as stored in the database (UTC, no zone).
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

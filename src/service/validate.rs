@@ -1,0 +1,109 @@
+//! Checks of what people type, shared by pages and the API; each returns field errors.
+
+use crate::error::FieldError;
+use crate::password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 30;
+pub const EMAIL_MAX: usize = 254;
+pub const DISPLAY_NAME_MAX: usize = 60;
+
+/// Usernames are lowercase ASCII letters, digits, `_` and `-`, starting with a letter or digit.
+pub fn username(value: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = value.trim().to_lowercase();
+    let valid_chars = name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
+    let starts_well = name.chars().next().is_some_and(|ch| ch.is_ascii_alphanumeric());
+    if name.is_empty() {
+        errors.push(FieldError::new("username", "required", "is required"));
+    } else if !(USERNAME_MIN..=USERNAME_MAX).contains(&name.chars().count()) {
+        errors.push(FieldError::new(
+            "username",
+            "username_length",
+            format!("must be {USERNAME_MIN} to {USERNAME_MAX} characters"),
+        ));
+    } else if !valid_chars || !starts_well {
+        errors.push(FieldError::new(
+            "username",
+            "username_chars",
+            "may hold only letters a-z, digits, _ and -, and must start with a letter or digit",
+        ));
+    }
+    name
+}
+
+pub fn email(field: &'static str, value: &str, errors: &mut Vec<FieldError>) -> String {
+    let email = value.trim().to_string();
+    if email.is_empty() {
+        errors.push(FieldError::new(field, "required", "is required"));
+    } else if email.len() > EMAIL_MAX || email.parse::<lettre::Address>().is_err() || !email.contains('.') {
+        errors.push(FieldError::new(field, "email_invalid", "is not a valid email address"));
+    }
+    email
+}
+
+pub fn new_password(field: &'static str, value: &str, errors: &mut Vec<FieldError>) {
+    if value.len() > MAX_PASSWORD_BYTES {
+        errors.push(FieldError::new(field, "password_long", format!("must be at most {MAX_PASSWORD_BYTES} bytes")));
+    } else if value.chars().count() < MIN_PASSWORD_CHARS {
+        errors.push(FieldError::new(field, "password_short", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+    }
+}
+
+pub fn display_name(value: &str, errors: &mut Vec<FieldError>) -> String {
+    let name: String = value.trim().chars().filter(|ch| !ch.is_control()).collect();
+    if name.is_empty() {
+        errors.push(FieldError::new("display_name", "required", "is required"));
+    } else if name.chars().count() > DISPLAY_NAME_MAX {
+        errors.push(FieldError::new(
+            "display_name",
+            "display_name_long",
+            format!("must be at most {DISPLAY_NAME_MAX} characters"),
+        ));
+    }
+    name
+}
+
+/// A bounded, non-empty token from a link.
+pub fn token(value: &str, errors: &mut Vec<FieldError>) -> String {
+    let token = value.trim().to_string();
+    if token.is_empty() || token.len() > 128 {
+        errors.push(FieldError::new("token", "token_invalid", "is missing or malformed"));
+    }
+    token
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercased_and_checked() {
+        let mut errors = vec![];
+        assert_eq!(username(" Alice_1 ", &mut errors), "alice_1");
+        assert!(errors.is_empty());
+        for bad in ["", "ab", "-abc", "名前です", "a b c", &"x".repeat(31)] {
+            let mut errors = vec![];
+            username(bad, &mut errors);
+            assert_eq!(errors.len(), 1, "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords_have_bounds_in_chars_and_bytes() {
+        let mut errors = vec![];
+        new_password("password", "パスワードは十文字以上", &mut errors);
+        assert!(errors.is_empty());
+        new_password("password", "short", &mut errors);
+        new_password("password", &"x".repeat(1025), &mut errors);
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn emails_need_a_domain() {
+        for (input, ok) in [("a@example.com", true), ("a@localhost", false), ("not-an-email", false), ("", false)] {
+            let mut errors = vec![];
+            email("email", input, &mut errors);
+            assert_eq!(errors.is_empty(), ok, "{input}");
+        }
+    }
+}

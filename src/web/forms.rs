@@ -1,0 +1,48 @@
+//! Form bodies for pages: size-limited, and refused unless they carry this browser's
+//! CSRF token.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::errors::PageError;
+use super::session;
+use crate::error::AppError;
+
+/// Largest form body a page accepts (topic bodies later stay well below).
+pub const FORM_LIMIT: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// A form of type `T` whose CSRF token checked out.
+pub struct CheckedForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let fail = |e: AppError| -> actix_web::Error { PageError(e).into() };
+            let body = body.await.map_err(|_| fail(AppError::TooLarge))?;
+            let state = session::app_state(&req).map_err(fail)?;
+            let token: CsrfOnly = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| fail(AppError::BadRequest(e.to_string())))?;
+            if !session::csrf_matches(&req, &state, &token.csrf_token) {
+                return Err(fail(AppError::Forbidden));
+            }
+            let form = serde_urlencoded::from_bytes(&body).map_err(|e| fail(AppError::BadRequest(e.to_string())))?;
+            Ok(CheckedForm(form))
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! The tera templates built into the binary, with the functions every template may call:
+//! `t(key=…)` for UI text in the page's language and `asset(name=…)` for hashed asset URLs.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tera::{Kwargs, State, Tera};
+
+use super::assets::Assets;
+use crate::i18n::{self, Lang};
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "templates/"]
+pub struct TemplateFiles;
+
+/// Loads every template and registers the helper functions.
+pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".xml", ".atom"]);
+    let sources: Vec<(String, String)> = TemplateFiles::iter()
+        .filter(|name| !name.starts_with("locales/"))
+        .map(|name| {
+            let file = TemplateFiles::get(&name).context("embedded template vanished")?;
+            let text = String::from_utf8(file.data.into_owned())
+                .with_context(|| format!("templates/{name} is not UTF-8"))?;
+            Ok((name.to_string(), text))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    tera.add_raw_templates(sources).map_err(|e| anyhow::anyhow!("templates: {e}"))?;
+    tera.register_function("t", translate);
+    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let name: String = kwargs.must_get("name")?;
+        assets
+            .url(&name)
+            .ok_or_else(|| tera::Error::message(format!("no asset named {name}")))
+    });
+    Ok(tera)
+}
+
+/// `t(key="x.y", name=value…)`: the text in the language of the context's `lang`,
+/// with `{name}` placeholders filled; escaped like any other value.
+fn translate(kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    let key: String = kwargs.must_get("key")?;
+    let lang = state
+        .get::<String>("lang")?
+        .and_then(|code| Lang::parse(&code))
+        .unwrap_or_default();
+    let text = i18n::t(lang, &key);
+    if text.is_empty() {
+        return Err(tera::Error::message(format!("no translation for {key}")));
+    }
+    let mut text = text.to_string();
+    for (name, value) in kwargs.iter() {
+        let name = name.to_string();
+        if name != "key" {
+            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+            text = text.replace(&format!("{{{name}}}"), &value);
+        }
+    }
+    Ok(text)
+}
