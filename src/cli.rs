@@ -53,7 +53,7 @@ pub fn run() -> anyhow::Result<()> {
 
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::stdout().is_terminal()).init();
 }
 
 fn read_password() -> anyhow::Result<String> {

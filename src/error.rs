@@ -35,6 +35,9 @@ pub enum AppError {
     TooLarge,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A unique value someone else holds (a username): 409, with the field named.
+    #[error("already taken")]
+    Taken(Vec<FieldError>),
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
@@ -59,7 +62,7 @@ impl AppError {
             AppError::Validation(_) => (422, "validation"),
             AppError::BadRequest(_) => (400, "bad_request"),
             AppError::TooLarge => (413, "payload_too_large"),
-            AppError::Conflict(_) => (409, "conflict"),
+            AppError::Conflict(_) | AppError::Taken(_) => (409, "conflict"),
             AppError::RateLimited { .. } => (429, "rate_limited"),
             AppError::Internal(_) => (500, "internal"),
         }

@@ -40,7 +40,7 @@ pub async fn sign_up(s: &Services, input: SignUp, client: IpAddr) -> AppResult<U
         .run(move |c| {
             db::write_transaction(c, |c| {
                 if user::find_by_username(c, &username)?.is_some() {
-                    return Err(AppError::Validation(vec![FieldError::new("username", "username_taken", "is already taken")]));
+                    return Err(taken_username());
                 }
                 let at = now();
                 let new_user = user::insert(
@@ -71,9 +71,13 @@ pub async fn sign_up(s: &Services, input: SignUp, client: IpAddr) -> AppResult<U
 /// A race between two sign-ups with one username loses on the unique index: same answer.
 fn username_conflict(e: AppError) -> AppError {
     match e {
-        AppError::Conflict(_) => AppError::Validation(vec![FieldError::new("username", "username_taken", "is already taken")]),
+        AppError::Conflict(_) => taken_username(),
         other => other,
     }
+}
+
+fn taken_username() -> AppError {
+    AppError::Taken(vec![FieldError::new("username", "username_taken", "is already taken")])
 }
 
 /// Mails `email` a verification link for `account`, or, when another verified account

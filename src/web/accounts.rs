@@ -26,7 +26,7 @@ async fn form_or_error(
 ) -> PageResult {
     match outcome {
         Ok(response) => Ok(response),
-        Err(AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors) | AppError::Taken(errors)) => {
             let mut page = Page::new(req, title_key).await?;
             page.insert_errors(&errors);
             for (key, value) in values {

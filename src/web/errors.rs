@@ -54,7 +54,7 @@ impl ResponseError for ApiError {
         let (status, kind) = self.0.status_and_type();
         let mut body = json!({ "type": kind, "title": title(&self.0), "status": status });
         match &self.0 {
-            AppError::Validation(errors) => body["errors"] = json!(errors),
+            AppError::Validation(errors) | AppError::Taken(errors) => body["errors"] = json!(errors),
             AppError::BadRequest(detail) => body["detail"] = json!(detail),
             AppError::Conflict(detail) => body["detail"] = json!(detail),
             _ => {}
@@ -100,7 +100,7 @@ fn title(e: &AppError) -> &'static str {
         AppError::Validation(_) => "Invalid input",
         AppError::BadRequest(_) => "Bad request",
         AppError::TooLarge => "Request body too large",
-        AppError::Conflict(_) => "Conflict",
+        AppError::Conflict(_) | AppError::Taken(_) => "Conflict",
         AppError::RateLimited { .. } => "Too many requests",
         AppError::Internal(_) => "Internal server error",
     }

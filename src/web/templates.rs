@@ -26,7 +26,6 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
             Ok((name.to_string(), text))
         })
         .collect::<anyhow::Result<_>>()?;
-    tera.add_raw_templates(sources).map_err(|e| anyhow::anyhow!("templates: {e}"))?;
     tera.register_function("t", translate);
     tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
         let name: String = kwargs.must_get("name")?;
@@ -34,6 +33,7 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
             .url(&name)
             .ok_or_else(|| tera::Error::message(format!("no asset named {name}")))
     });
+    tera.add_raw_templates(sources).map_err(|e| anyhow::anyhow!("templates: {e}"))?;
     Ok(tera)
 }
 
