@@ -33,10 +33,12 @@ const JSON_LIMIT: usize = 64 * 1024;
 
 /// Opens the database and applies pending migrations.
 pub fn open_database(config: &Config) -> anyhow::Result<Db> {
-    if Backend::of_url(&config.database_url) == Backend::Sqlite {
-        if let Some(dir) = std::path::Path::new(&config.database_url).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
+    if Backend::of_url(&config.database_url) == Backend::Sqlite
+        && let Some(dir) = std::path::Path::new(&config.database_url)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let db = Db::open(&config.database_url, config.db_pool_size)?;
     let applied = migrate::run(&mut *db.get()?)?;
@@ -48,10 +50,16 @@ pub fn open_database(config: &Config) -> anyhow::Result<Db> {
 
 /// Runs the server until a stop signal, then finishes in-flight requests and stops the tasks.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
     if !config.rate_limits {
-        tracing::warn!("RATE LIMITS ARE OFF (KOTAE_RATE_LIMITS=off): only for load tests and benchmarks");
+        tracing::warn!(
+            "RATE LIMITS ARE OFF (KOTAE_RATE_LIMITS=off): only for load tests and benchmarks"
+        );
     }
     let db = open_database(&config)?;
     if db.backend == Backend::Sqlite {
@@ -62,7 +70,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(config.bind)
         .with_context(|| format!("cannot listen on {} (KOTAE_BIND)", config.bind))?;
     let address = listener.local_addr()?;
-    let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let base_url = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
     let assets = Arc::new(Assets::load());
     let tera = Arc::new(templates::load(assets.clone())?);
     let composer = Composer::new(tera.clone(), base_url.clone(), &config.mail_from);
@@ -81,7 +92,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let config = Arc::new(config);
     let state = web::Data::new(AppState {
-        services: Services { db, mail: composer, limits: RateLimits { enabled: config.rate_limits } },
+        services: Services {
+            db,
+            mail: composer,
+            limits: RateLimits {
+                enabled: config.rate_limits,
+            },
+        },
         config: config.clone(),
         tera,
         key,
@@ -93,8 +110,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         App::new()
             .app_data(state.clone())
             .app_data(assets.clone())
-            .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(errors::json_error))
-            .app_data(web::FormConfig::default().limit(forms::FORM_LIMIT).error_handler(errors::form_error))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_LIMIT)
+                    .error_handler(errors::json_error),
+            )
+            .app_data(
+                web::FormConfig::default()
+                    .limit(forms::FORM_LIMIT)
+                    .error_handler(errors::form_error),
+            )
             .app_data(web::PayloadConfig::new(forms::FORM_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(errors::query_error))
             .app_data(web::PathConfig::default().error_handler(errors::path_error))

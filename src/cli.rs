@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "kotae", version, about = "Community Q&A for brands: customers help customers")]
+#[command(
+    name = "kotae",
+    version,
+    about = "Community Q&A for brands: customers help customers"
+)]
 pub struct Cli {
     /// A TOML settings file (default: ./kotae.toml if it exists); KOTAE_* variables override it.
     #[arg(long, global = true)]
@@ -53,7 +57,11 @@ pub fn run() -> anyhow::Result<()> {
 
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::stdout().is_terminal()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -66,7 +74,10 @@ fn read_password() -> anyhow::Result<String> {
         return Ok(first);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
@@ -84,7 +95,11 @@ fn create_admin(config: &Config, username: &str, email: &str) -> anyhow::Result<
         .map_err(|e| match e {
             crate::error::AppError::Validation(errors) => anyhow::anyhow!(
                 "{}",
-                errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
             other => anyhow::anyhow!(other),
         })?;

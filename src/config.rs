@@ -36,30 +36,66 @@ struct Setting {
 }
 
 const SETTINGS: &[Setting] = &[
-    Setting { env: "KOTAE_BIND", accepts: "an address and port such as 127.0.0.1:8080" },
-    Setting { env: "KOTAE_DATA_DIR", accepts: "a directory path" },
+    Setting {
+        env: "KOTAE_BIND",
+        accepts: "an address and port such as 127.0.0.1:8080",
+    },
+    Setting {
+        env: "KOTAE_DATA_DIR",
+        accepts: "a directory path",
+    },
     Setting {
         env: "KOTAE_DATABASE_URL",
         accepts: "a SQLite file path (optionally sqlite://path) or a postgres:// URL",
     },
-    Setting { env: "KOTAE_BASE_URL", accepts: "an http:// or https:// URL without a query" },
+    Setting {
+        env: "KOTAE_BASE_URL",
+        accepts: "an http:// or https:// URL without a query",
+    },
     Setting {
         env: "KOTAE_SMTP_URL",
         accepts: "smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port]",
     },
-    Setting { env: "KOTAE_MAIL_FROM", accepts: "a mailbox such as Kotae <kotae@example.com>" },
-    Setting { env: "KOTAE_SECRET_KEY", accepts: "at least 32 characters of random text" },
-    Setting { env: "KOTAE_RATE_LIMITS", accepts: "on or off" },
+    Setting {
+        env: "KOTAE_MAIL_FROM",
+        accepts: "a mailbox such as Kotae <kotae@example.com>",
+    },
+    Setting {
+        env: "KOTAE_SECRET_KEY",
+        accepts: "at least 32 characters of random text",
+    },
+    Setting {
+        env: "KOTAE_RATE_LIMITS",
+        accepts: "on or off",
+    },
     Setting {
         env: "KOTAE_TRUSTED_PROXIES",
         accepts: "a comma-separated list of IP addresses or CIDR ranges",
     },
-    Setting { env: "KOTAE_WEBHOOK_ALLOW_PRIVATE", accepts: "true or false" },
-    Setting { env: "KOTAE_FEED_INTERVAL", accepts: "seconds, from 30 to 86400" },
-    Setting { env: "KOTAE_WORKERS", accepts: "a number of HTTP workers from 1 to 256" },
-    Setting { env: "KOTAE_DB_POOL_SIZE", accepts: "a number of connections from 1 to 1000" },
-    Setting { env: "KOTAE_MAIL_RETRY_SECONDS", accepts: "seconds, from 1 to 3600" },
-    Setting { env: "KOTAE_LOG", accepts: "a tracing filter such as info or kotae=debug" },
+    Setting {
+        env: "KOTAE_WEBHOOK_ALLOW_PRIVATE",
+        accepts: "true or false",
+    },
+    Setting {
+        env: "KOTAE_FEED_INTERVAL",
+        accepts: "seconds, from 30 to 86400",
+    },
+    Setting {
+        env: "KOTAE_WORKERS",
+        accepts: "a number of HTTP workers from 1 to 256",
+    },
+    Setting {
+        env: "KOTAE_DB_POOL_SIZE",
+        accepts: "a number of connections from 1 to 1000",
+    },
+    Setting {
+        env: "KOTAE_MAIL_RETRY_SECONDS",
+        accepts: "seconds, from 1 to 3600",
+    },
+    Setting {
+        env: "KOTAE_LOG",
+        accepts: "a tracing filter such as info or kotae=debug",
+    },
 ];
 
 /// Variables that are not settings but belong to Kotae's tooling.
@@ -92,77 +128,66 @@ impl Config {
                 || NOT_SETTINGS.contains(&name.as_str())
                 || name.starts_with("KOTAE_TEST_");
             if !known {
-                bail!("unknown setting {name}; known settings: {}", setting_names());
+                bail!(
+                    "unknown setting {name}; known settings: {}",
+                    setting_names()
+                );
             }
         }
         for key in file.keys() {
             if !SETTINGS.iter().any(|s| toml_key(s.env) == *key) {
-                bail!("unknown setting `{key}` in the config file; known: {}", toml_keys());
+                bail!(
+                    "unknown setting `{key}` in the config file; known: {}",
+                    toml_keys()
+                );
             }
         }
-        let lookup = |env_name: &str| -> Option<(String, String)> {
-            if let Some(v) = env.get(env_name) {
-                return Some((format!("{env_name} (environment)"), v.clone()));
-            }
-            let key = toml_key(env_name);
-            file.get(&key).map(|v| (format!("`{key}` (config file)"), v.clone()))
-        };
-        let get = |env_name: &'static str, default: &str| -> (String, String) {
-            lookup(env_name).unwrap_or_else(|| (format!("{env_name} (default)"), default.into()))
-        };
-        let parse = |env_name: &'static str, default: &str, check: &dyn Fn(&str) -> bool| {
-            let (source, value) = get(env_name, default);
-            if check(value.trim()) {
-                Ok(value.trim().to_string())
-            } else {
-                bail!("{source}: {value:?} is not valid; expected {}", accepts(env_name))
-            }
-        };
-        let fail = |env_name: &'static str, value: &str| -> anyhow::Error {
-            let source = lookup(env_name).map(|(s, _)| s).unwrap_or_default();
-            anyhow::anyhow!("{source}: {value:?} is not valid; expected {}", accepts(env_name))
-        };
-
-        let bind: SocketAddr = parse("KOTAE_BIND", "127.0.0.1:8080", &|v| v.parse::<SocketAddr>().is_ok())?
+        let sources = Sources { file, env };
+        let bind: SocketAddr = sources
+            .checked("KOTAE_BIND", "127.0.0.1:8080", |v| {
+                v.parse::<SocketAddr>().is_ok()
+            })?
             .parse()?;
-        let data_dir = PathBuf::from(parse("KOTAE_DATA_DIR", "data", &|v| !v.is_empty())?);
+        let data_dir = PathBuf::from(sources.checked("KOTAE_DATA_DIR", "data", |v| !v.is_empty())?);
         let default_db = data_dir.join("kotae.db").to_string_lossy().into_owned();
-        let database_url = parse("KOTAE_DATABASE_URL", &default_db, &valid_database_url)?;
-        let base_url = lookup("KOTAE_BASE_URL")
-            .map(|(_, v)| v.trim().trim_end_matches('/').to_string())
-            .map(|v| if valid_base_url(&v) { Ok(v) } else { Err(fail("KOTAE_BASE_URL", &v)) })
-            .transpose()?;
-        let smtp_url = lookup("KOTAE_SMTP_URL")
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .map(|v| if valid_smtp_url(&v) { Ok(v) } else { Err(fail("KOTAE_SMTP_URL", &v)) })
-            .transpose()?;
-        let mail_from = parse("KOTAE_MAIL_FROM", "Kotae <kotae@localhost>", &|v| {
-            v.parse::<lettre::message::Mailbox>().is_ok()
-        })?
-        .parse()?;
-        let secret_key = lookup("KOTAE_SECRET_KEY")
-            .map(|(_, v)| v)
-            .map(|v| if v.chars().count() >= 32 { Ok(v) } else { Err(fail("KOTAE_SECRET_KEY", "(hidden)")) })
-            .transpose()?;
-        let rate_limits = parse("KOTAE_RATE_LIMITS", "on", &|v| matches!(v, "on" | "off"))? == "on";
-        let proxies = parse("KOTAE_TRUSTED_PROXIES", "", &|v| {
-            v.split(',').map(str::trim).filter(|p| !p.is_empty()).all(|p| IpNet::parse(p).is_some())
-        })?;
-        let trusted_proxies = proxies
+        let database_url =
+            sources.checked("KOTAE_DATABASE_URL", &default_db, valid_database_url)?;
+        let base_url = sources
+            .optional("KOTAE_BASE_URL", valid_base_url)?
+            .map(|v| v.trim_end_matches('/').to_string());
+        let smtp_url = sources.optional("KOTAE_SMTP_URL", valid_smtp_url)?;
+        let mail_from = sources
+            .checked("KOTAE_MAIL_FROM", "Kotae <kotae@localhost>", |v| {
+                v.parse::<lettre::message::Mailbox>().is_ok()
+            })?
+            .parse()?;
+        let secret_key = sources.optional("KOTAE_SECRET_KEY", |v| v.chars().count() >= 32)?;
+        let rate_limits =
+            sources.checked("KOTAE_RATE_LIMITS", "on", |v| matches!(v, "on" | "off"))? == "on";
+        let trusted_proxies = sources
+            .checked("KOTAE_TRUSTED_PROXIES", "", |v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .all(|p| IpNet::parse(p).is_some())
+            })?
             .split(',')
             .map(str::trim)
             .filter_map(IpNet::parse)
             .collect();
         let webhook_allow_private =
-            parse("KOTAE_WEBHOOK_ALLOW_PRIVATE", "false", &|v| matches!(v, "true" | "false"))? == "true";
-        let feed_interval_secs = parse_number("KOTAE_FEED_INTERVAL", "300", 30..=86_400, &parse)?;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let workers = parse_number("KOTAE_WORKERS", &cores.to_string(), 1..=256, &parse)? as usize;
+            sources.checked("KOTAE_WEBHOOK_ALLOW_PRIVATE", "false", |v| {
+                matches!(v, "true" | "false")
+            })? == "true";
+        let feed_interval_secs = sources.number("KOTAE_FEED_INTERVAL", 300, 30..=86_400)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+        let workers = sources.number("KOTAE_WORKERS", cores, 1..=256)? as usize;
         let db_pool_size =
-            parse_number("KOTAE_DB_POOL_SIZE", &(cores * 4).max(8).to_string(), 1..=1000, &parse)? as u32;
-        let mail_retry_secs = parse_number("KOTAE_MAIL_RETRY_SECONDS", "30", 1..=3600, &parse)?;
-        let log = parse("KOTAE_LOG", "info", &|v| tracing_subscriber::EnvFilter::try_new(v).is_ok())?;
+            sources.number("KOTAE_DB_POOL_SIZE", (cores * 4).max(8), 1..=1000)? as u32;
+        let mail_retry_secs = sources.number("KOTAE_MAIL_RETRY_SECONDS", 30, 1..=3600)?;
+        let log = sources.checked("KOTAE_LOG", "info", |v| {
+            tracing_subscriber::EnvFilter::try_new(v).is_ok()
+        })?;
 
         Ok(Config {
             bind,
@@ -189,18 +214,85 @@ impl Config {
     }
 }
 
-fn parse_number(
-    env_name: &'static str,
-    default: &str,
-    range: std::ops::RangeInclusive<u64>,
-    parse: &dyn Fn(&'static str, &str, &dyn Fn(&str) -> bool) -> anyhow::Result<String>,
-) -> anyhow::Result<u64> {
-    let value = parse(env_name, default, &|v| v.parse::<u64>().is_ok_and(|n| range.contains(&n)))?;
-    Ok(value.parse()?)
+/// Where settings come from: the environment wins over the file.
+struct Sources<'a> {
+    file: &'a BTreeMap<String, String>,
+    env: &'a BTreeMap<String, String>,
+}
+
+impl Sources<'_> {
+    /// The raw value and a description of where it came from.
+    fn lookup(&self, env_name: &str) -> Option<(String, String)> {
+        if let Some(v) = self.env.get(env_name) {
+            return Some((format!("{env_name} (environment)"), v.trim().to_string()));
+        }
+        let key = toml_key(env_name);
+        self.file
+            .get(&key)
+            .map(|v| (format!("`{key}` (config file)"), v.trim().to_string()))
+    }
+
+    fn invalid(source: &str, value: &str, env_name: &str) -> anyhow::Error {
+        let shown = if env_name == "KOTAE_SECRET_KEY" {
+            "(hidden)"
+        } else {
+            value
+        };
+        anyhow::anyhow!(
+            "{source}: {shown:?} is not valid; expected {}",
+            accepts(env_name)
+        )
+    }
+
+    /// The value, or `default`, accepted by `check`.
+    fn checked(
+        &self,
+        env_name: &str,
+        default: &str,
+        check: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let (source, value) = self
+            .lookup(env_name)
+            .unwrap_or_else(|| (format!("{env_name} (default)"), default.to_string()));
+        if check(&value) {
+            Ok(value)
+        } else {
+            Err(Self::invalid(&source, &value, env_name))
+        }
+    }
+
+    /// A setting with no default; empty counts as unset.
+    fn optional(
+        &self,
+        env_name: &str,
+        check: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<Option<String>> {
+        match self.lookup(env_name).filter(|(_, v)| !v.is_empty()) {
+            Some((source, value)) if !check(&value) => {
+                Err(Self::invalid(&source, &value, env_name))
+            }
+            other => Ok(other.map(|(_, v)| v)),
+        }
+    }
+
+    fn number(
+        &self,
+        env_name: &str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> anyhow::Result<u64> {
+        let value = self.checked(env_name, &default.to_string(), |v| {
+            v.parse::<u64>().is_ok_and(|n| range.contains(&n))
+        })?;
+        Ok(value.parse()?)
+    }
 }
 
 fn accepts(env_name: &str) -> &'static str {
-    SETTINGS.iter().find(|s| s.env == env_name).map_or("", |s| s.accepts)
+    SETTINGS
+        .iter()
+        .find(|s| s.env == env_name)
+        .map_or("", |s| s.accepts)
 }
 
 fn toml_key(env_name: &str) -> String {
@@ -208,11 +300,19 @@ fn toml_key(env_name: &str) -> String {
 }
 
 fn setting_names() -> String {
-    SETTINGS.iter().map(|s| s.env).collect::<Vec<_>>().join(", ")
+    SETTINGS
+        .iter()
+        .map(|s| s.env)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn toml_keys() -> String {
-    SETTINGS.iter().map(|s| toml_key(s.env)).collect::<Vec<_>>().join(", ")
+    SETTINGS
+        .iter()
+        .map(|s| toml_key(s.env))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads a TOML file of `key = value` settings into strings, so both sources parse alike.
@@ -231,10 +331,17 @@ fn read_toml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
                 toml::Value::Boolean(b) => b.to_string(),
                 toml::Value::Array(items) => items
                     .iter()
-                    .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| i.to_string())
+                    })
                     .collect::<Vec<_>>()
                     .join(","),
-                other => bail!("`{key}` in {}: {other} is not a plain value", path.display()),
+                other => bail!(
+                    "`{key}` in {}: {other} is not a plain value",
+                    path.display()
+                ),
             };
             Ok((key, text))
         })
@@ -243,8 +350,12 @@ fn read_toml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
 
 fn valid_database_url(v: &str) -> bool {
     match crate::db::Backend::of_url(v) {
-        crate::db::Backend::Postgres => url::Url::parse(v).is_ok_and(|u| u.host_str().is_some() || u.query().is_some()),
-        crate::db::Backend::Sqlite => !v.is_empty() && !v.contains("://") || v.starts_with("sqlite://"),
+        crate::db::Backend::Postgres => {
+            url::Url::parse(v).is_ok_and(|u| u.host_str().is_some() || u.query().is_some())
+        }
+        crate::db::Backend::Sqlite => {
+            !v.is_empty() && !v.contains("://") || v.starts_with("sqlite://")
+        }
     }
 }
 
@@ -255,7 +366,8 @@ fn valid_base_url(v: &str) -> bool {
 }
 
 fn valid_smtp_url(v: &str) -> bool {
-    url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some())
+    url::Url::parse(v)
+        .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some())
 }
 
 /// An IP address or CIDR range, for trusted proxies.
@@ -280,11 +392,15 @@ impl IpNet {
         let ip = canonical(ip);
         match (canonical(self.addr), ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -305,21 +421,29 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_serve_locally_with_data_in_data() {
-        let c = Config::from_sources(&BTreeMap::new(), &BTreeMap::new()).expect("defaults are valid");
+        let c =
+            Config::from_sources(&BTreeMap::new(), &BTreeMap::new()).expect("defaults are valid");
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database_url, Path::new("data").join("kotae.db").to_string_lossy());
+        assert_eq!(
+            c.database_url,
+            Path::new("data").join("kotae.db").to_string_lossy()
+        );
         assert!(c.rate_limits);
     }
 
     #[test]
     fn environment_overrides_the_file() {
         let file = env(&[("bind", "127.0.0.1:9000"), ("rate_limits", "off")]);
-        let c = Config::from_sources(&file, &env(&[("KOTAE_BIND", "0.0.0.0:7000")])).expect("valid");
+        let c =
+            Config::from_sources(&file, &env(&[("KOTAE_BIND", "0.0.0.0:7000")])).expect("valid");
         assert_eq!(c.bind.to_string(), "0.0.0.0:7000");
         assert!(!c.rate_limits);
     }
@@ -329,14 +453,19 @@ mod tests {
         let err = Config::from_sources(&BTreeMap::new(), &env(&[("KOTAE_RATE_LIMITS", "maybe")]))
             .expect_err("invalid");
         let text = err.to_string();
-        assert!(text.contains("KOTAE_RATE_LIMITS") && text.contains("on or off"), "{text}");
+        assert!(
+            text.contains("KOTAE_RATE_LIMITS") && text.contains("on or off"),
+            "{text}"
+        );
     }
 
     #[test]
     fn unknown_settings_are_refused() {
-        let err = Config::from_sources(&BTreeMap::new(), &env(&[("KOTAE_BINDD", "x")])).expect_err("unknown");
+        let err = Config::from_sources(&BTreeMap::new(), &env(&[("KOTAE_BINDD", "x")]))
+            .expect_err("unknown");
         assert!(err.to_string().contains("KOTAE_BINDD"));
-        let err = Config::from_sources(&env(&[("bindd", "x")]), &BTreeMap::new()).expect_err("unknown");
+        let err =
+            Config::from_sources(&env(&[("bindd", "x")]), &BTreeMap::new()).expect_err("unknown");
         assert!(err.to_string().contains("bindd"));
     }
 

@@ -13,7 +13,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
-        FieldError { field, code, message: message.into() }
+        FieldError {
+            field,
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -48,7 +52,11 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// One field's validation error.
-    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn invalid(
+        field: &'static str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> AppError {
         AppError::Validation(vec![FieldError::new(field, code, message)])
     }
 

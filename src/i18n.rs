@@ -59,7 +59,9 @@ fn load(code: &str) -> Catalog {
     let file = crate::web::templates::TemplateFiles::get(&path)
         .unwrap_or_else(|| panic!("templates/{path} is built into the binary"));
     let text = std::str::from_utf8(&file.data).expect("catalogs are UTF-8");
-    let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("templates/{path}: {e}"));
+    let table: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("templates/{path}: {e}"));
     let mut catalog = Catalog::new();
     flatten("", &table, &mut catalog);
     catalog
@@ -67,7 +69,11 @@ fn load(code: &str) -> Catalog {
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalog) {
     for (key, value) in table {
-        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             toml::Value::Table(inner) => flatten(&full, inner, out),
             toml::Value::String(text) => {
@@ -112,8 +118,14 @@ mod tests {
 
     #[test]
     fn accept_language_honours_quality() {
-        assert_eq!(Lang::from_accept_language("ja-JP,ja;q=0.9,en;q=0.8"), Some(Lang::Ja));
-        assert_eq!(Lang::from_accept_language("fr, en;q=0.5, ja;q=0.4"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("ja-JP,ja;q=0.9,en;q=0.8"),
+            Some(Lang::Ja)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr, en;q=0.5, ja;q=0.4"),
+            Some(Lang::En)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
         assert_eq!(Lang::from_accept_language("ja;q=0"), None);
     }

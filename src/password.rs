@@ -18,7 +18,8 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant parameters are valid");
+    let params =
+        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -44,8 +45,12 @@ pub fn hash_now(password: &str) -> AppResult<String> {
 /// Verifies on the calling thread; `None` checks against the dummy hash and returns false.
 pub fn verify_now(password: &str, stored: Option<&str>) -> bool {
     let stored = stored.unwrap_or(DUMMY_HASH.as_str());
-    let Ok(parsed) = PasswordHash::new(stored) else { return false };
-    let matches = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let matches = hasher()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
     matches && stored != DUMMY_HASH.as_str()
 }
 
@@ -55,7 +60,9 @@ pub async fn hash(password: String) -> AppResult<String> {
 }
 
 /// Runs hashing work on a blocking thread, waiting for a permit first.
-pub async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+pub async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
     let _permit = PERMITS
         .clone()
         .acquire_owned()

@@ -34,7 +34,11 @@ impl SigningKey {
         let path = data_dir.join("secret.key");
         if let Ok(existing) = std::fs::read_to_string(&path) {
             let key = existing.trim();
-            anyhow::ensure!(key.len() >= 32, "{} is too short; delete it to make a new one", path.display());
+            anyhow::ensure!(
+                key.len() >= 32,
+                "{} is too short; delete it to make a new one",
+                path.display()
+            );
             return Ok(SigningKey(key.as_bytes().to_vec()));
         }
         let key = random_token();
@@ -53,7 +57,9 @@ impl SigningKey {
 
     /// Whether `signature` is `sign(purpose, message)`, compared in constant time.
     pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
-        let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else { return false };
+        let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
         mac.update(purpose.as_bytes());
         mac.update(b"\0");

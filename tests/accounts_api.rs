@@ -15,15 +15,21 @@ fn user_count(app: &TestApp) -> i64 {
 fn member_signs_up_verifies_and_uses_a_token() {
     let app = TestApp::start();
     let client = app.client();
-    let (status, body) = client.post_json("/api/v1/accounts", &json!({
-        "username": "alice", "email": "alice@example.com", "password": PASSWORD,
-    }));
+    let (status, body) = client.post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": "alice", "email": "alice@example.com", "password": PASSWORD,
+        }),
+    );
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["username"], "alice");
     assert!(body["id"].as_i64().is_some());
 
     // unverified accounts may sign in and read
-    let (status, body) = client.post_json("/api/v1/tokens", &json!({ "login": "alice@example.com", "password": PASSWORD }));
+    let (status, body) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "alice@example.com", "password": PASSWORD }),
+    );
     assert_eq!(status, 201, "{body}");
     let token = body["token"].as_str().expect("token").to_string();
     assert_eq!(body["user"]["username"], "alice");
@@ -33,7 +39,9 @@ fn member_signs_up_verifies_and_uses_a_token() {
     assert_eq!(me["site_admin"], false);
     assert_eq!(me["brands"], json!([]));
 
-    let mail = app.smtp.wait_for("alice@example.com", 1, Duration::from_secs(20));
+    let mail = app
+        .smtp
+        .wait_for("alice@example.com", 1, Duration::from_secs(20));
     let verify = token_from(&mail[0].text_body(), "/verify?token=");
     let (status, body) = client.post_json("/api/v1/accounts/verify", &json!({ "token": verify }));
     assert_eq!(status, 200, "{body}");
@@ -45,7 +53,12 @@ fn member_signs_up_verifies_and_uses_a_token() {
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["field"], "token");
 
-    let (status, _) = client.send_json("DELETE", "/api/v1/tokens/current", &json!(null), &[("authorization", &format!("Bearer {token}"))]);
+    let (status, _) = client.send_json(
+        "DELETE",
+        "/api/v1/tokens/current",
+        &json!(null),
+        &[("authorization", &format!("Bearer {token}"))],
+    );
     assert_eq!(status, 204);
     let (status, body) = client.get_as("/api/v1/me", &token);
     assert_eq!(status, 401);
@@ -58,7 +71,10 @@ fn calls_without_credentials_get_401() {
     let client = app.client();
     let answer = client.get("/api/v1/me");
     assert_eq!(answer.status, 401);
-    assert_eq!(answer.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/problem+json")
+    );
     let (status, _) = client.send_json("DELETE", "/api/v1/tokens/current", &json!(null), &[]);
     assert_eq!(status, 401);
     let (status, _) = client.get_as("/api/v1/me", "not-a-token");
@@ -69,14 +85,30 @@ fn calls_without_credentials_get_401() {
 fn bad_input_gets_400_413_or_422_and_writes_nothing() {
     let app = TestApp::start();
     let client = app.client();
-    let endpoints = ["/api/v1/accounts", "/api/v1/accounts/verify", "/api/v1/tokens", "/api/v1/password-resets", "/api/v1/password-resets/confirm"];
+    let endpoints = [
+        "/api/v1/accounts",
+        "/api/v1/accounts/verify",
+        "/api/v1/tokens",
+        "/api/v1/password-resets",
+        "/api/v1/password-resets/confirm",
+    ];
     for path in endpoints {
-        let malformed = client.send_raw("POST", path, "application/json", b"{\"username\": ".to_vec(), &[]);
+        let malformed = client.send_raw(
+            "POST",
+            path,
+            "application/json",
+            b"{\"username\": ".to_vec(),
+            &[],
+        );
         assert_eq!(malformed.status, 400, "{path}: {}", malformed.body);
-        assert_eq!(malformed.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            malformed.header("content-type"),
+            Some("application/problem+json")
+        );
         assert_eq!(malformed.json()["type"], "bad_request");
 
-        let wrong_shape = client.send_raw("POST", path, "application/json", b"[1, 2]".to_vec(), &[]);
+        let wrong_shape =
+            client.send_raw("POST", path, "application/json", b"[1, 2]".to_vec(), &[]);
         assert_eq!(wrong_shape.status, 400, "{path}");
 
         let huge = format!("{{\"username\": \"{}\"}}", "x".repeat(100 * 1024));
@@ -90,17 +122,28 @@ fn bad_input_gets_400_413_or_422_and_writes_nothing() {
         assert!(!body["errors"].as_array().expect("errors").is_empty());
     }
 
-    let (status, body) = client.post_json("/api/v1/accounts", &json!({
-        "username": "a b", "email": "nope", "password": "short",
-    }));
+    let (status, body) = client.post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": "a b", "email": "nope", "password": "short",
+        }),
+    );
     assert_eq!(status, 422);
-    let mut fields: Vec<&str> = body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
     fields.sort();
     assert_eq!(fields, ["email", "password", "username"]);
 
-    let (status, _) = client.post_json("/api/v1/accounts", &json!({
-        "username": "bob", "email": "bob@example.com", "password": "x".repeat(1025),
-    }));
+    let (status, _) = client.post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": "bob", "email": "bob@example.com", "password": "x".repeat(1025),
+        }),
+    );
     assert_eq!(status, 422);
 
     assert_eq!(user_count(&app), 0);
@@ -112,12 +155,18 @@ fn bad_input_gets_400_413_or_422_and_writes_nothing() {
 fn mass_assignment_of_roles_and_flags_is_ignored() {
     let app = TestApp::start();
     let client = app.client();
-    let (status, _) = client.post_json("/api/v1/accounts", &json!({
-        "username": "mallory", "email": "mallory@example.com", "password": PASSWORD,
-        "site_admin": true, "email_verified": true, "id": 1,
-    }));
+    let (status, _) = client.post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": "mallory", "email": "mallory@example.com", "password": PASSWORD,
+            "site_admin": true, "email_verified": true, "id": 1,
+        }),
+    );
     assert_eq!(status, 201);
-    let (_, body) = client.post_json("/api/v1/tokens", &json!({ "login": "mallory", "password": PASSWORD }));
+    let (_, body) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "mallory", "password": PASSWORD }),
+    );
     let (_, me) = client.get_as("/api/v1/me", body["token"].as_str().expect("token"));
     assert_eq!(me["site_admin"], false);
     assert_eq!(me["email_verified"], false);
@@ -128,17 +177,23 @@ fn taken_username_is_409_and_registered_email_answers_alike() {
     let app = TestApp::start();
     let alice = app.member("alice");
     let client = app.client();
-    let (status, body) = client.post_json("/api/v1/accounts", &json!({
-        "username": "Alice", "email": "other@example.com", "password": PASSWORD,
-    }));
+    let (status, body) = client.post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": "Alice", "email": "other@example.com", "password": PASSWORD,
+        }),
+    );
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["type"], "conflict");
     assert_eq!(body["errors"][0]["field"], "username");
 
     // same answer as for a fresh address; the holder hears of it instead of getting a link
-    let (status, body) = client.post_json("/api/v1/accounts", &json!({
-        "username": "alice2", "email": alice.email, "password": PASSWORD,
-    }));
+    let (status, body) = client.post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": "alice2", "email": alice.email, "password": PASSWORD,
+        }),
+    );
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["username"], "alice2");
     let mail = app.smtp.wait_for(&alice.email, 2, Duration::from_secs(20));
@@ -152,10 +207,13 @@ fn password_reset_answers_alike_and_ends_every_session() {
     let alice = app.member("alice");
     let client = app.client();
     for email in [alice.email.as_str(), "nobody@example.com"] {
-        let (status, body) = client.post_json("/api/v1/password-resets", &json!({ "email": email }));
+        let (status, body) =
+            client.post_json("/api/v1/password-resets", &json!({ "email": email }));
         assert_eq!(status, 202, "{body}");
     }
-    let unknown = app.smtp.wait_for("nobody@example.com", 1, Duration::from_secs(20));
+    let unknown = app
+        .smtp
+        .wait_for("nobody@example.com", 1, Duration::from_secs(20));
     assert!(!unknown[0].text_body().contains("token="));
     let mail = app.smtp.wait_for(&alice.email, 2, Duration::from_secs(20));
     let token = token_from(&mail[1].text_body(), "/reset/confirm?token=");
@@ -164,18 +222,33 @@ fn password_reset_answers_alike_and_ends_every_session() {
     let (status, _) = client.post_json("/api/v1/accounts/verify", &json!({ "token": token }));
     assert_eq!(status, 422);
 
-    let (status, body) = client.post_json("/api/v1/password-resets/confirm", &json!({ "token": token, "password": "short" }));
+    let (status, body) = client.post_json(
+        "/api/v1/password-resets/confirm",
+        &json!({ "token": token, "password": "short" }),
+    );
     assert_eq!(status, 422, "{body}");
-    let (status, body) = client.post_json("/api/v1/password-resets/confirm", &json!({ "token": token, "password": "a brand new passphrase" }));
+    let (status, body) = client.post_json(
+        "/api/v1/password-resets/confirm",
+        &json!({ "token": token, "password": "a brand new passphrase" }),
+    );
     assert_eq!(status, 200, "{body}");
-    let (status, _) = client.post_json("/api/v1/password-resets/confirm", &json!({ "token": token, "password": "another new passphrase" }));
+    let (status, _) = client.post_json(
+        "/api/v1/password-resets/confirm",
+        &json!({ "token": token, "password": "another new passphrase" }),
+    );
     assert_eq!(status, 422, "a reset link works once");
 
     let (status, _) = client.get_as("/api/v1/me", &alice.token);
     assert_eq!(status, 401, "the reset ends existing tokens");
-    let (status, _) = client.post_json("/api/v1/tokens", &json!({ "login": "alice", "password": PASSWORD }));
+    let (status, _) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "alice", "password": PASSWORD }),
+    );
     assert_eq!(status, 422);
-    let (status, _) = client.post_json("/api/v1/tokens", &json!({ "login": "alice", "password": "a brand new passphrase" }));
+    let (status, _) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "alice", "password": "a brand new passphrase" }),
+    );
     assert_eq!(status, 201);
 }
 
@@ -184,8 +257,14 @@ fn wrong_password_and_unknown_account_answer_alike() {
     let app = TestApp::start();
     app.member("alice");
     let client = app.client();
-    let (s1, wrong) = client.post_json("/api/v1/tokens", &json!({ "login": "alice", "password": "not the password" }));
-    let (s2, unknown) = client.post_json("/api/v1/tokens", &json!({ "login": "nobody", "password": "not the password" }));
+    let (s1, wrong) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "alice", "password": "not the password" }),
+    );
+    let (s2, unknown) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "nobody", "password": "not the password" }),
+    );
     assert_eq!((s1, s2), (422, 422));
     assert_eq!(wrong, unknown);
 }
@@ -197,9 +276,17 @@ fn openapi_document_lists_every_accounts_operation() {
     assert_eq!(answer.status, 200);
     let doc = answer.json();
     for (path, method) in [
-        ("/accounts", "post"), ("/accounts/verify", "post"), ("/tokens", "post"), ("/tokens/current", "delete"),
-        ("/password-resets", "post"), ("/password-resets/confirm", "post"), ("/me", "get"),
+        ("/accounts", "post"),
+        ("/accounts/verify", "post"),
+        ("/tokens", "post"),
+        ("/tokens/current", "delete"),
+        ("/password-resets", "post"),
+        ("/password-resets/confirm", "post"),
+        ("/me", "get"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from openapi.json");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from openapi.json"
+        );
     }
 }

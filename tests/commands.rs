@@ -29,14 +29,24 @@ fn a_bad_setting_stops_start_up_naming_it() {
         ("KOTAE_SECRET_KEY", "short", "32 characters"),
         ("KOTAE_BINDD", "x", "unknown setting"),
     ] {
-        let output = kotae(&["serve"], &[("KOTAE_DATA_DIR", data), (key, value)]).output().expect("run kotae");
+        let output = kotae(&["serve"], &[("KOTAE_DATA_DIR", data), (key, value)])
+            .output()
+            .expect("run kotae");
         assert_eq!(output.status.code(), Some(2), "{key}={value}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(key) && stderr.contains(expect), "{key}={value}: {stderr}");
+        assert!(
+            stderr.contains(key) && stderr.contains(expect),
+            "{key}={value}: {stderr}"
+        );
     }
     let config = dir.path().join("kotae.toml");
     std::fs::write(&config, "bind = \"127.0.0.1:0\"\nworkerz = 2\n").expect("write config");
-    let output = kotae(&["--config", config.to_str().expect("path"), "migrate"], &[("KOTAE_DATA_DIR", data)]).output().expect("run");
+    let output = kotae(
+        &["--config", config.to_str().expect("path"), "migrate"],
+        &[("KOTAE_DATA_DIR", data)],
+    )
+    .output()
+    .expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("workerz"));
 }
@@ -44,21 +54,45 @@ fn a_bad_setting_stops_start_up_naming_it() {
 #[test]
 fn create_admin_reads_the_password_from_stdin() {
     let app = TestApp::start();
-    let mut child = kotae(&["create-admin", "--username", "root", "--email", "root@example.com"], &[
-        ("KOTAE_DATA_DIR", app.data_dir.path().to_str().expect("path")),
-        ("KOTAE_DATABASE_URL", &app.database_url),
-    ])
+    let mut child = kotae(
+        &[
+            "create-admin",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+        ],
+        &[
+            (
+                "KOTAE_DATA_DIR",
+                app.data_dir.path().to_str().expect("path"),
+            ),
+            ("KOTAE_DATABASE_URL", &app.database_url),
+        ],
+    )
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .spawn()
     .expect("run create-admin");
-    child.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("write password");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("write password");
     let output = child.wait_with_output().expect("wait");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let client = app.client();
-    let (status, body) = client.post_json("/api/v1/tokens", &json!({ "login": "root", "password": PASSWORD }));
+    let (status, body) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "root", "password": PASSWORD }),
+    );
     assert_eq!(status, 201, "{body}");
     let (_, me) = client.get_as("/api/v1/me", body["token"].as_str().expect("token"));
     assert_eq!(me["site_admin"], true);
@@ -69,13 +103,21 @@ fn create_admin_reads_the_password_from_stdin() {
 fn migrate_applies_the_schema_and_is_repeatable() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().to_str().expect("path");
-    let database = std::env::var("KOTAE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let database = std::env::var("KOTAE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     if database.is_some() {
         return; // the PostgreSQL run migrates a fresh database in every TestApp already
     }
     for _ in 0..2 {
-        let output = kotae(&["migrate"], &[("KOTAE_DATA_DIR", data)]).output().expect("run migrate");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = kotae(&["migrate"], &[("KOTAE_DATA_DIR", data)])
+            .output()
+            .expect("run migrate");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     assert!(dir.path().join("kotae.db").exists());
 }
@@ -97,18 +139,31 @@ fn sigterm_finishes_requests_in_flight_and_keeps_what_it_acknowledged() {
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(30));
     let status = app.terminate();
-    assert!(status.success(), "kotae exits cleanly on SIGTERM: {status:?}");
+    assert!(
+        status.success(),
+        "kotae exits cleanly on SIGTERM: {status:?}"
+    );
     let answered: Vec<(usize, u16)> = requests
         .into_iter()
         .enumerate()
         .filter_map(|(i, t)| t.join().ok().map(|s| (i, s)))
         .collect();
-    assert_eq!(answered.len(), 6, "every request sent before SIGTERM was answered: {answered:?}");
-    assert!(answered.iter().all(|(_, s)| *s == 201), "no request was cut off: {answered:?}");
+    assert_eq!(
+        answered.len(),
+        6,
+        "every request sent before SIGTERM was answered: {answered:?}"
+    );
+    assert!(
+        answered.iter().all(|(_, s)| *s == 201),
+        "no request was cut off: {answered:?}"
+    );
 
     app.restart();
     for (i, _) in answered {
-        let (status, _) = app.client().post_json("/api/v1/tokens", &json!({ "login": format!("inflight{i}"), "password": PASSWORD }));
+        let (status, _) = app.client().post_json(
+            "/api/v1/tokens",
+            &json!({ "login": format!("inflight{i}"), "password": PASSWORD }),
+        );
         assert_eq!(status, 201, "account {i} was acknowledged, so it exists");
     }
 }

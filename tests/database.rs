@@ -27,20 +27,46 @@ fn sqlite_connections_use_wal_a_busy_timeout_and_foreign_keys() {
     let app = TestApp::start();
     let mut c = app.db();
     let DbConn::Sqlite(_) = &c else { return }; // PostgreSQL has no pragmas
-    let text = |c: &mut DbConn, sql: &str| diesel::sql_query(sql).get_result::<TextRow>(c).expect(sql).value;
-    let number = |c: &mut DbConn, sql: &str| diesel::sql_query(sql).get_result::<NumberRow>(c).expect(sql).value;
-    assert_eq!(text(&mut c, "SELECT journal_mode AS value FROM pragma_journal_mode"), "wal");
-    assert_eq!(number(&mut c, "SELECT foreign_keys AS value FROM pragma_foreign_keys"), 1);
-    assert_eq!(number(&mut c, "SELECT timeout AS value FROM pragma_busy_timeout"), 10_000);
+    let text = |c: &mut DbConn, sql: &str| {
+        diesel::sql_query(sql)
+            .get_result::<TextRow>(c)
+            .expect(sql)
+            .value
+    };
+    let number = |c: &mut DbConn, sql: &str| {
+        diesel::sql_query(sql)
+            .get_result::<NumberRow>(c)
+            .expect(sql)
+            .value
+    };
+    assert_eq!(
+        text(
+            &mut c,
+            "SELECT journal_mode AS value FROM pragma_journal_mode"
+        ),
+        "wal"
+    );
+    assert_eq!(
+        number(
+            &mut c,
+            "SELECT foreign_keys AS value FROM pragma_foreign_keys"
+        ),
+        1
+    );
+    assert_eq!(
+        number(&mut c, "SELECT timeout AS value FROM pragma_busy_timeout"),
+        10_000
+    );
 }
 
 #[test]
 fn both_backends_have_the_same_migrations() {
     let names = |dir: &str| {
-        let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .expect("migrations folder")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .expect("migrations folder")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
         names.sort();
         names
     };
@@ -86,7 +112,10 @@ fn racing_sign_ups_for_one_username_leave_one_account_and_no_500() {
             })
         })
         .collect();
-    let mut statuses: Vec<u16> = threads.into_iter().map(|t| t.join().expect("thread")).collect();
+    let mut statuses: Vec<u16> = threads
+        .into_iter()
+        .map(|t| t.join().expect("thread"))
+        .collect();
     statuses.sort();
     assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
 }

@@ -8,9 +8,12 @@ use common::{Mode, Options, PASSWORD, SmtpSink, TestApp};
 use serde_json::json;
 
 fn sign_up(app: &TestApp, username: &str) {
-    let (status, body) = app.client().post_json("/api/v1/accounts", &json!({
-        "username": username, "email": format!("{username}@example.com"), "password": PASSWORD,
-    }));
+    let (status, body) = app.client().post_json(
+        "/api/v1/accounts",
+        &json!({
+            "username": username, "email": format!("{username}@example.com"), "password": PASSWORD,
+        }),
+    );
     assert_eq!(status, 201, "{body}");
 }
 
@@ -33,9 +36,16 @@ fn mail_waits_while_smtp_is_down_and_goes_out_once_when_it_is_back() {
 
     let back = SmtpSink::start_on(port);
     let mail = back.wait_for("aiko@example.com", 1, Duration::from_secs(30));
-    assert_eq!(mail[0].header("message-id").as_deref(), Some(rows[0].message_id.as_str()));
+    assert_eq!(
+        mail[0].header("message-id").as_deref(),
+        Some(rows[0].message_id.as_str())
+    );
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(back.messages_to("aiko@example.com").len(), 1, "delivered once");
+    assert_eq!(
+        back.messages_to("aiko@example.com").len(),
+        1,
+        "delivered once"
+    );
     assert_eq!(outbox_to(&app, "aiko@example.com")[0].status, "sent");
 }
 
@@ -49,8 +59,14 @@ fn a_killed_server_keeps_acknowledged_accounts_and_sends_queued_mail_after_resta
 
     let back = SmtpSink::start_on(port);
     app.restart();
-    let (status, body) = app.client().post_json("/api/v1/tokens", &json!({ "login": "daichi", "password": PASSWORD }));
-    assert_eq!(status, 201, "the acknowledged account survived SIGKILL: {body}");
+    let (status, body) = app.client().post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "daichi", "password": PASSWORD }),
+    );
+    assert_eq!(
+        status, 201,
+        "the acknowledged account survived SIGKILL: {body}"
+    );
     back.wait_for("daichi@example.com", 1, Duration::from_secs(30));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(back.messages_to("daichi@example.com").len(), 1);
@@ -64,7 +80,8 @@ fn transient_failures_retry_and_permanent_ones_are_marked_failed() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(outbox_to(&app, "emi@example.com")[0].status, "pending");
     app.smtp.set_mode(Mode::Accept);
-    app.smtp.wait_for("emi@example.com", 1, Duration::from_secs(30));
+    app.smtp
+        .wait_for("emi@example.com", 1, Duration::from_secs(30));
 
     app.smtp.set_mode(Mode::PermFail);
     sign_up(&app, "fumi");
@@ -72,11 +89,18 @@ fn transient_failures_retry_and_permanent_ones_are_marked_failed() {
     loop {
         let rows = outbox_to(&app, "fumi@example.com");
         if rows[0].status == "failed" {
-            assert!(rows[0].last_error.as_deref().unwrap_or("").contains("550"), "{:?}", rows[0].last_error);
+            assert!(
+                rows[0].last_error.as_deref().unwrap_or("").contains("550"),
+                "{:?}",
+                rows[0].last_error
+            );
             assert_eq!(rows[0].attempts, 1, "a permanent failure is not retried");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "never marked failed: {rows:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never marked failed: {rows:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -85,14 +109,31 @@ fn transient_failures_retry_and_permanent_ones_are_marked_failed() {
 fn mail_is_text_and_html_with_stable_headers_and_no_injected_ones() {
     let app = TestApp::start();
     sign_up(&app, "gen");
-    let mail = app.smtp.wait_for("gen@example.com", 1, Duration::from_secs(20));
+    let mail = app
+        .smtp
+        .wait_for("gen@example.com", 1, Duration::from_secs(20));
     let message = &mail[0];
     assert_eq!(message.mail_from, "kotae@kotae.test");
     assert!(message.header("date").is_some());
-    assert!(message.header("message-id").expect("message-id").ends_with("@kotae.test>"));
-    assert!(message.header("content-type").expect("content-type").starts_with("multipart/alternative"));
+    assert!(
+        message
+            .header("message-id")
+            .expect("message-id")
+            .ends_with("@kotae.test>")
+    );
+    assert!(
+        message
+            .header("content-type")
+            .expect("content-type")
+            .starts_with("multipart/alternative")
+    );
     assert!(message.text_body().contains("gen"));
-    assert!(message.html_body().expect("html").contains("<a href=\"http://127.0.0.1"));
+    assert!(
+        message
+            .html_body()
+            .expect("html")
+            .contains("<a href=\"http://127.0.0.1")
+    );
 }
 
 #[test]
@@ -101,30 +142,48 @@ fn smtp_with_authentication_delivers() {
     sink.require_auth("mailer", "s3cret pass");
     let options = Options {
         smtp: false,
-        env: vec![("KOTAE_SMTP_URL".into(), format!("smtp://mailer:s3cret%20pass@127.0.0.1:{}", sink.port()))],
+        env: vec![(
+            "KOTAE_SMTP_URL".into(),
+            format!("smtp://mailer:s3cret%20pass@127.0.0.1:{}", sink.port()),
+        )],
         ..Options::default()
     };
     let app = TestApp::start_with(options);
     sign_up(&app, "hiro");
     let mail = sink.wait_for("hiro@example.com", 1, Duration::from_secs(20));
-    assert_eq!(mail[0].auth, Some(("mailer".to_string(), "s3cret pass".to_string())));
+    assert_eq!(
+        mail[0].auth,
+        Some(("mailer".to_string(), "s3cret pass".to_string()))
+    );
 }
 
 #[test]
 fn without_smtp_mail_is_written_as_eml_files() {
-    let app = TestApp::start_with(Options { smtp: false, ..Options::default() });
+    let app = TestApp::start_with(Options {
+        smtp: false,
+        ..Options::default()
+    });
     sign_up(&app, "ichiro");
     let dir = app.data_dir.path().join("mail");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let file = loop {
         let found = std::fs::read_dir(&dir)
-            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml")))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .find(|p| p.extension().is_some_and(|x| x == "eml"))
+            })
             .ok()
             .flatten();
         if let Some(path) = found {
             break path;
         }
-        assert!(std::time::Instant::now() < deadline, "no .eml in {}", dir.display());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no .eml in {}",
+            dir.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let text = std::fs::read_to_string(file).expect("eml");

@@ -32,11 +32,29 @@ pub struct NewAccount {
 }
 
 /// POST /accounts
-pub async fn create_account(req: HttpRequest, state: web::Data<AppState>, body: web::Json<NewAccount>) -> ApiResult {
+pub async fn create_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<NewAccount>,
+) -> ApiResult {
     let body = body.into_inner();
-    let language = body.language.as_deref().and_then(Lang::parse).unwrap_or_else(|| lang_of(&req, None));
-    let input = SignUp { username: body.username, email: body.email, password: body.password, language };
-    let user = account::sign_up(&state.services, input, client_ip(&req, &state.config.trusted_proxies)).await?;
+    let language = body
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| lang_of(&req, None));
+    let input = SignUp {
+        username: body.username,
+        email: body.email,
+        password: body.password,
+        language,
+    };
+    let user = account::sign_up(
+        &state.services,
+        input,
+        client_ip(&req, &state.config.trusted_proxies),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(user_summary(&user)))
 }
 
@@ -63,10 +81,21 @@ pub struct Credentials {
 }
 
 /// POST /tokens
-pub async fn create_token(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Credentials>) -> ApiResult {
+pub async fn create_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> ApiResult {
     let body = body.into_inner();
     let client = client_ip(&req, &state.config.trusted_proxies);
-    let (user, token) = account::sign_in(&state.services, &body.login, body.password, client, SessionKind::Api).await?;
+    let (user, token) = account::sign_in(
+        &state.services,
+        &body.login,
+        body.password,
+        client,
+        SessionKind::Api,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(json!({ "token": token, "user": user_summary(&user) })))
 }
 
@@ -83,7 +112,11 @@ pub struct ResetRequest {
 }
 
 /// POST /password-resets: 202 whether or not an account uses the address.
-pub async fn request_reset(req: HttpRequest, state: web::Data<AppState>, body: web::Json<ResetRequest>) -> ApiResult {
+pub async fn request_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ResetRequest>,
+) -> ApiResult {
     let client = client_ip(&req, &state.config.trusted_proxies);
     account::request_reset(&state.services, &body.email, lang_of(&req, None), client).await?;
     Ok(HttpResponse::Accepted().json(json!({ "status": "accepted" })))

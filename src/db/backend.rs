@@ -62,7 +62,7 @@ pub fn with_migration_lock<T>(
     c: &mut DbConn,
     work: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    const LOCK_ID: i64 = 0x6b6f_7461_65; // "kotae"
+    const LOCK_ID: i64 = 0x006b_6f74_6165; // "kotae"
     if let DbConn::Postgres(pg) = c {
         sql_query(format!("SELECT pg_advisory_lock({LOCK_ID})")).execute(pg)?;
         let outcome = work(c);

@@ -68,4 +68,10 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, account_tokens, outbox_emails, rate_limits);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    account_tokens,
+    outbox_emails,
+    rate_limits
+);

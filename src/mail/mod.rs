@@ -35,7 +35,12 @@ pub struct Composer {
 
 impl Composer {
     pub fn new(tera: Arc<Tera>, base_url: String, from: &lettre::message::Mailbox) -> Composer {
-        Composer { tera, base_url, domain: from.email.domain().to_string(), wake: Arc::new(Notify::new()) }
+        Composer {
+            tera,
+            base_url,
+            domain: from.email.domain().to_string(),
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -85,5 +90,7 @@ impl Composer {
 
 /// Text safe for a header: control characters (CR and LF among them) become spaces.
 pub fn single_line(text: &str) -> String {
-    text.chars().map(|ch| if ch.is_control() { ' ' } else { ch }).collect()
+    text.chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .collect()
 }

@@ -136,15 +136,21 @@ impl Sender {
         let retry_at = next_attempt(row.created_at, row.attempts, self.retry_base, now);
         match &outcome {
             Outcome::Sent => tracing::info!(id = %row.id, "mail sent"),
-            Outcome::Transient(e) => tracing::warn!(id = %row.id, error = %e, retry_at = ?retry_at, "mail deferred"),
+            Outcome::Transient(e) => {
+                tracing::warn!(id = %row.id, error = %e, retry_at = ?retry_at, "mail deferred")
+            }
             Outcome::Permanent(e) => tracing::error!(id = %row.id, error = %e, "mail failed"),
         }
         self.db
             .run(move |c| {
                 match outcome {
                     Outcome::Sent => model::outbox::mark_sent(c, row.id, now)?,
-                    Outcome::Transient(e) => model::outbox::mark_attempt_failed(c, row.id, &e, retry_at)?,
-                    Outcome::Permanent(e) => model::outbox::mark_attempt_failed(c, row.id, &e, None)?,
+                    Outcome::Transient(e) => {
+                        model::outbox::mark_attempt_failed(c, row.id, &e, retry_at)?
+                    }
+                    Outcome::Permanent(e) => {
+                        model::outbox::mark_attempt_failed(c, row.id, &e, None)?
+                    }
                 }
                 Ok(())
             })
@@ -154,7 +160,12 @@ impl Sender {
 
     /// Sleep until the next row is due, but no longer than the poll interval.
     async fn pause(&self) -> Duration {
-        let next = self.db.run(|c| Ok(model::outbox::next_due(c)?)).await.ok().flatten();
+        let next = self
+            .db
+            .run(|c| Ok(model::outbox::next_due(c)?))
+            .await
+            .ok()
+            .flatten();
         let until_due = next
             .and_then(|at| (at - model::now()).to_std().ok())
             .unwrap_or(POLL);
@@ -163,7 +174,12 @@ impl Sender {
 }
 
 /// When to try again after `attempts` failures, or `None` once a day has passed.
-fn next_attempt(created: NaiveDateTime, attempts: i32, base: Duration, now: NaiveDateTime) -> Option<NaiveDateTime> {
+fn next_attempt(
+    created: NaiveDateTime,
+    attempts: i32,
+    base: Duration,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
     if now - created >= GIVE_UP_AFTER {
         return None;
     }
@@ -173,19 +189,29 @@ fn next_attempt(created: NaiveDateTime, attempts: i32, base: Duration, now: Naiv
 }
 
 fn build_message(from: &Mailbox, row: &OutboxEmail) -> anyhow::Result<Message> {
-    let to: Mailbox = row.to_address.parse().context("the recipient address is not valid")?;
+    let to: Mailbox = row
+        .to_address
+        .parse()
+        .context("the recipient address is not valid")?;
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(crate::mail::single_line(&row.subject))
         .message_id(Some(row.message_id.clone()))
         .header(header::Date::new(row.created_at.and_utc().into()))
-        .multipart(MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            row.body_text.clone(),
+            row.body_html.clone(),
+        ))
         .context("cannot build the message")
 }
 
 /// Writes the message where people can open it, atomically, named by id.
-async fn write_eml(dir: &std::path::Path, row: &OutboxEmail, message: &Message) -> anyhow::Result<()> {
+async fn write_eml(
+    dir: &std::path::Path,
+    row: &OutboxEmail,
+    message: &Message,
+) -> anyhow::Result<()> {
     let path = dir.join(format!("{:06}.eml", row.id.0));
     let partial = dir.join(format!(".{:06}.eml.partial", row.id.0));
     tokio::fs::write(&partial, message.formatted()).await?;

@@ -68,7 +68,12 @@ pub fn issue(
 }
 
 /// Spends a token: returns what it was bound to if it is live, and deletes it either way.
-pub fn spend(c: &mut DbConn, token: &str, purpose: Purpose, now: NaiveDateTime) -> QueryResult<Option<SpentToken>> {
+pub fn spend(
+    c: &mut DbConn,
+    token: &str,
+    purpose: Purpose,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SpentToken>> {
     let hash = secret::token_hash(token);
     let found = account_tokens::table
         .filter(account_tokens::token_hash.eq(&hash))

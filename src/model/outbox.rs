@@ -69,7 +69,11 @@ pub fn mark_attempt_failed(
     error: &str,
     retry_at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {
-    let status = if retry_at.is_some() { "pending" } else { "failed" };
+    let status = if retry_at.is_some() {
+        "pending"
+    } else {
+        "failed"
+    };
     let mut error = error.to_string();
     error.truncate(error.floor_char_boundary(1000));
     let query = diesel::update(outbox_emails::table.find(id));
@@ -80,7 +84,9 @@ pub fn mark_attempt_failed(
         outbox_emails::last_error.eq(Some(error)),
     );
     match retry_at {
-        Some(at) => query.set((common, outbox_emails::next_attempt_at.eq(at))).execute(c)?,
+        Some(at) => query
+            .set((common, outbox_emails::next_attempt_at.eq(at)))
+            .execute(c)?,
         None => query.set(common).execute(c)?,
     };
     Ok(())

@@ -16,11 +16,15 @@ pub fn hit(c: &mut DbConn, key: &str, rule: Rule, now_ms: i64) -> AppResult<()> 
     let period_ms = i64::try_from(rule.period_secs * 1000).unwrap_or(i64::MAX);
     let interval_ms = period_ms / i64::from(rule.burst.max(1));
     db::write_transaction(c, |c| {
-        let tat = db::backend::lock_rate_bucket(c, key)?.unwrap_or(0).max(now_ms);
+        let tat = db::backend::lock_rate_bucket(c, key)?
+            .unwrap_or(0)
+            .max(now_ms);
         let next = tat + interval_ms;
         if next - now_ms > period_ms {
             let wait_ms = next - now_ms - period_ms;
-            return Err(AppError::RateLimited { retry_after_secs: (wait_ms as u64).div_ceil(1000).max(1) });
+            return Err(AppError::RateLimited {
+                retry_after_secs: (wait_ms as u64).div_ceil(1000).max(1),
+            });
         }
         db::backend::store_rate_bucket(c, key, next)?;
         Ok(())

@@ -43,7 +43,12 @@ pub struct Session {
 }
 
 /// Starts a session and returns the secret token for the cookie or bearer header.
-pub fn create(c: &mut DbConn, user: UserId, kind: SessionKind, now: NaiveDateTime) -> QueryResult<String> {
+pub fn create(
+    c: &mut DbConn,
+    user: UserId,
+    kind: SessionKind,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
     let token = secret::random_token();
     diesel::insert_into(sessions::table)
         .values((
@@ -76,23 +81,40 @@ pub fn find_live(
 }
 
 /// Extends a session in use; callers do it at most hourly so reads stay reads.
-pub fn touch(c: &mut DbConn, id: SessionId, kind: SessionKind, now: NaiveDateTime) -> QueryResult<()> {
+pub fn touch(
+    c: &mut DbConn,
+    id: SessionId,
+    kind: SessionKind,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(sessions::table.find(id))
-        .set((sessions::last_seen_at.eq(now), sessions::expires_at.eq(now + kind.lifetime())))
+        .set((
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + kind.lifetime()),
+        ))
         .execute(c)?;
     Ok(())
 }
 
 pub fn delete_by_token(c: &mut DbConn, token: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::token_hash.eq(secret::token_hash(token)))).execute(c)
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(secret::token_hash(token))))
+        .execute(c)
 }
 
 /// Ends every session and API token of a user, except `keep` if given.
-pub fn delete_all_for_user(c: &mut DbConn, user: UserId, keep: Option<SessionId>) -> QueryResult<usize> {
+pub fn delete_all_for_user(
+    c: &mut DbConn,
+    user: UserId,
+    keep: Option<SessionId>,
+) -> QueryResult<usize> {
     let keep = keep.unwrap_or(SessionId(0));
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user).and(sessions::id.ne(keep)))).execute(c)
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user).and(sessions::id.ne(keep))))
+        .execute(c)
 }
 
 pub fn count_for_user(c: &mut DbConn, user: UserId) -> QueryResult<i64> {
-    sessions::table.filter(sessions::user_id.eq(user)).count().get_result(c)
+    sessions::table
+        .filter(sessions::user_id.eq(user))
+        .count()
+        .get_result(c)
 }

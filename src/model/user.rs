@@ -83,14 +83,23 @@ pub fn find_by_login(c: &mut DbConn, login: &str) -> QueryResult<Option<User>> {
 /// The verified account holding this address, if any.
 pub fn verified_holder(c: &mut DbConn, email: &str) -> QueryResult<Option<UserId>> {
     users::table
-        .filter(users::email_key.eq(email_key(email)).and(users::email_verified.eq(true)))
+        .filter(
+            users::email_key
+                .eq(email_key(email))
+                .and(users::email_verified.eq(true)),
+        )
         .select(users::id)
         .first(c)
         .optional()
 }
 
 /// Sets the (possibly new) address and marks it verified.
-pub fn set_verified_email(c: &mut DbConn, id: UserId, email: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn set_verified_email(
+    c: &mut DbConn,
+    id: UserId,
+    email: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::email.eq(email.trim()),
@@ -102,7 +111,12 @@ pub fn set_verified_email(c: &mut DbConn, id: UserId, email: &str, at: NaiveDate
     Ok(())
 }
 
-pub fn set_password_hash(c: &mut DbConn, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn set_password_hash(
+    c: &mut DbConn,
+    id: UserId,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
         .execute(c)?;
@@ -127,7 +141,9 @@ pub fn set_profile(
 }
 
 pub fn set_site_admin(c: &mut DbConn, id: UserId, admin: bool) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::site_admin.eq(admin)).execute(c)?;
+    diesel::update(users::table.find(id))
+        .set(users::site_admin.eq(admin))
+        .execute(c)?;
     Ok(())
 }
 

@@ -25,16 +25,34 @@ pub struct RateLimits {
 }
 
 /// Sign-in attempts per account.
-pub const SIGN_IN_PER_ACCOUNT: Rule = Rule { burst: 10, period_secs: 15 * 60 };
+pub const SIGN_IN_PER_ACCOUNT: Rule = Rule {
+    burst: 10,
+    period_secs: 15 * 60,
+};
 /// Sign-in attempts per client address.
-pub const SIGN_IN_PER_ADDRESS: Rule = Rule { burst: 30, period_secs: 15 * 60 };
+pub const SIGN_IN_PER_ADDRESS: Rule = Rule {
+    burst: 30,
+    period_secs: 15 * 60,
+};
 /// New accounts per client address (offices share addresses, so not too few).
-pub const SIGN_UP_PER_ADDRESS: Rule = Rule { burst: 20, period_secs: 3600 };
+pub const SIGN_UP_PER_ADDRESS: Rule = Rule {
+    burst: 20,
+    period_secs: 3600,
+};
 /// Password-reset requests per client address and per target address.
-pub const RESET_PER_ADDRESS: Rule = Rule { burst: 10, period_secs: 3600 };
-pub const RESET_PER_EMAIL: Rule = Rule { burst: 3, period_secs: 3600 };
+pub const RESET_PER_ADDRESS: Rule = Rule {
+    burst: 10,
+    period_secs: 3600,
+};
+pub const RESET_PER_EMAIL: Rule = Rule {
+    burst: 3,
+    period_secs: 3600,
+};
 /// Verification and email-change mails per account.
-pub const MAILS_PER_ACCOUNT: Rule = Rule { burst: 5, period_secs: 3600 };
+pub const MAILS_PER_ACCOUNT: Rule = Rule {
+    burst: 5,
+    period_secs: 3600,
+};
 
 impl RateLimits {
     /// Counts one event for `key`; 429 when the bucket is empty.
@@ -43,7 +61,8 @@ impl RateLimits {
             return Ok(());
         }
         let now_ms = chrono::Utc::now().timestamp_millis();
-        db.run(move |c| rate_limit::hit(c, &key, rule, now_ms)).await
+        db.run(move |c| rate_limit::hit(c, &key, rule, now_ms))
+            .await
     }
 }
 

@@ -11,8 +11,13 @@ pub const DISPLAY_NAME_MAX: usize = 60;
 /// Usernames are lowercase ASCII letters, digits, `_` and `-`, starting with a letter or digit.
 pub fn username(value: &str, errors: &mut Vec<FieldError>) -> String {
     let name = value.trim().to_lowercase();
-    let valid_chars = name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
-    let starts_well = name.chars().next().is_some_and(|ch| ch.is_ascii_alphanumeric());
+    let valid_chars = name
+        .chars()
+        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
+    let starts_well = name
+        .chars()
+        .next()
+        .is_some_and(|ch| ch.is_ascii_alphanumeric());
     if name.is_empty() {
         errors.push(FieldError::new("username", "required", "is required"));
     } else if !(USERNAME_MIN..=USERNAME_MAX).contains(&name.chars().count()) {
@@ -35,17 +40,32 @@ pub fn email(field: &'static str, value: &str, errors: &mut Vec<FieldError>) -> 
     let email = value.trim().to_string();
     if email.is_empty() {
         errors.push(FieldError::new(field, "required", "is required"));
-    } else if email.len() > EMAIL_MAX || email.parse::<lettre::Address>().is_err() || !email.contains('.') {
-        errors.push(FieldError::new(field, "email_invalid", "is not a valid email address"));
+    } else if email.len() > EMAIL_MAX
+        || email.parse::<lettre::Address>().is_err()
+        || !email.contains('.')
+    {
+        errors.push(FieldError::new(
+            field,
+            "email_invalid",
+            "is not a valid email address",
+        ));
     }
     email
 }
 
 pub fn new_password(field: &'static str, value: &str, errors: &mut Vec<FieldError>) {
     if value.len() > MAX_PASSWORD_BYTES {
-        errors.push(FieldError::new(field, "password_long", format!("must be at most {MAX_PASSWORD_BYTES} bytes")));
+        errors.push(FieldError::new(
+            field,
+            "password_long",
+            format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
     } else if value.chars().count() < MIN_PASSWORD_CHARS {
-        errors.push(FieldError::new(field, "password_short", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+        errors.push(FieldError::new(
+            field,
+            "password_short",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
 }
 
@@ -67,7 +87,11 @@ pub fn display_name(value: &str, errors: &mut Vec<FieldError>) -> String {
 pub fn token(value: &str, errors: &mut Vec<FieldError>) -> String {
     let token = value.trim().to_string();
     if token.is_empty() || token.len() > 128 {
-        errors.push(FieldError::new("token", "token_invalid", "is missing or malformed"));
+        errors.push(FieldError::new(
+            "token",
+            "token_invalid",
+            "is missing or malformed",
+        ));
     }
     token
 }
@@ -100,7 +124,12 @@ mod tests {
 
     #[test]
     fn emails_need_a_domain() {
-        for (input, ok) in [("a@example.com", true), ("a@localhost", false), ("not-an-email", false), ("", false)] {
+        for (input, ok) in [
+            ("a@example.com", true),
+            ("a@localhost", false),
+            ("not-an-email", false),
+            ("", false),
+        ] {
             let mut errors = vec![];
             email("email", input, &mut errors);
             assert_eq!(errors.is_empty(), ok, "{input}");

@@ -8,7 +8,9 @@ use super::client::client_ip;
 use super::errors::PageError;
 use super::forms::CheckedForm;
 use super::page::{Page, lang_of, redirect, redirect_with_flash, rotate_csrf, safe_local_path};
-use super::session::{self, CurrentUser, MaybeUser, SESSION_COOKIE, removal_cookie, session_cookie};
+use super::session::{
+    self, CurrentUser, MaybeUser, SESSION_COOKIE, removal_cookie, session_cookie,
+};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::model::session::SessionKind;
@@ -44,7 +46,9 @@ pub struct NextQuery {
 }
 
 pub async fn show_sign_up(req: HttpRequest) -> PageResult {
-    Page::new(&req, "sign_up.title").await?.render(&req, "accounts/sign_up.html")
+    Page::new(&req, "sign_up.title")
+        .await?
+        .render(&req, "accounts/sign_up.html")
 }
 
 #[derive(Deserialize)]
@@ -57,18 +61,41 @@ pub struct SignUpForm {
     password: String,
 }
 
-pub async fn sign_up(req: HttpRequest, state: web::Data<AppState>, form: CheckedForm<SignUpForm>) -> PageResult {
+pub async fn sign_up(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CheckedForm<SignUpForm>,
+) -> PageResult {
     let form = form.0;
     let client = client_ip(&req, &state.config.trusted_proxies);
     let lang = lang_of(&req, None);
-    let input = SignUp { username: form.username.clone(), email: form.email.clone(), password: form.password.clone(), language: lang };
+    let input = SignUp {
+        username: form.username.clone(),
+        email: form.email.clone(),
+        password: form.password.clone(),
+        language: lang,
+    };
     let outcome = async {
         let created = account::sign_up(&state.services, input, client).await?;
-        let (_, token) = account::sign_in(&state.services, &created.username, form.password.clone(), client, SessionKind::Web).await?;
+        let (_, token) = account::sign_in(
+            &state.services,
+            &created.username,
+            form.password.clone(),
+            client,
+            SessionKind::Web,
+        )
+        .await?;
         signed_in_redirect(&req, &state, &token, "/", "success", "flash.signed_up")
     }
     .await;
-    form_or_error(&req, outcome, "accounts/sign_up.html", "sign_up.title", &[("username", &form.username), ("email", &form.email)]).await
+    form_or_error(
+        &req,
+        outcome,
+        "accounts/sign_up.html",
+        "sign_up.title",
+        &[("username", &form.username), ("email", &form.email)],
+    )
+    .await
 }
 
 fn signed_in_redirect(
@@ -80,14 +107,19 @@ fn signed_in_redirect(
     flash_key: &str,
 ) -> Result<HttpResponse, AppError> {
     let mut response = redirect_with_flash(req, to, kind, flash_key).map_err(|e| e.0)?;
-    response.add_cookie(&session_cookie(token, state.secure_cookies)).map_err(|e| AppError::Internal(e.into()))?;
+    response
+        .add_cookie(&session_cookie(token, state.secure_cookies))
+        .map_err(|e| AppError::Internal(e.into()))?;
     rotate_csrf(req);
     Ok(response)
 }
 
 pub async fn show_sign_in(req: HttpRequest, query: web::Query<NextQuery>) -> PageResult {
     let mut page = Page::new(&req, "sign_in.title").await?;
-    page.insert("next", safe_local_path(query.next.as_deref().unwrap_or("/")));
+    page.insert(
+        "next",
+        safe_local_path(query.next.as_deref().unwrap_or("/")),
+    );
     page.render(&req, "accounts/sign_in.html")
 }
 
@@ -101,27 +133,51 @@ pub struct SignInForm {
     next: String,
 }
 
-pub async fn sign_in(req: HttpRequest, state: web::Data<AppState>, form: CheckedForm<SignInForm>) -> PageResult {
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CheckedForm<SignInForm>,
+) -> PageResult {
     let form = form.0;
     let client = client_ip(&req, &state.config.trusted_proxies);
     let next = safe_local_path(&form.next).to_string();
     let outcome = async {
-        let (_, token) = account::sign_in(&state.services, &form.login, form.password.clone(), client, SessionKind::Web).await?;
+        let (_, token) = account::sign_in(
+            &state.services,
+            &form.login,
+            form.password.clone(),
+            client,
+            SessionKind::Web,
+        )
+        .await?;
         signed_in_redirect(&req, &state, &token, &next, "success", "flash.signed_in")
     }
     .await;
-    form_or_error(&req, outcome, "accounts/sign_in.html", "sign_in.title", &[("login", &form.login), ("next", &next)]).await
+    form_or_error(
+        &req,
+        outcome,
+        "accounts/sign_in.html",
+        "sign_in.title",
+        &[("login", &form.login), ("next", &next)],
+    )
+    .await
 }
 
 #[derive(Deserialize)]
 pub struct EmptyForm {}
 
-pub async fn sign_out(req: HttpRequest, state: web::Data<AppState>, _form: CheckedForm<EmptyForm>) -> PageResult {
+pub async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _form: CheckedForm<EmptyForm>,
+) -> PageResult {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         account::sign_out(&state.services, cookie.value().to_string()).await?;
     }
     let mut response = redirect_with_flash(&req, "/", "info", "flash.signed_out")?;
-    response.add_cookie(&removal_cookie(SESSION_COOKIE)).map_err(|e| AppError::Internal(e.into()))?;
+    response
+        .add_cookie(&removal_cookie(SESSION_COOKIE))
+        .map_err(|e| AppError::Internal(e.into()))?;
     rotate_csrf(&req);
     Ok(response)
 }
@@ -145,15 +201,28 @@ pub struct TokenForm {
     token: String,
 }
 
-pub async fn verify(req: HttpRequest, state: web::Data<AppState>, form: CheckedForm<TokenForm>) -> PageResult {
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CheckedForm<TokenForm>,
+) -> PageResult {
     let outcome = account::verify_email(&state.services, &form.0.token)
         .await
         .and_then(|_| redirect_with_flash(&req, "/", "success", "flash.verified").map_err(|e| e.0));
-    form_or_error(&req, outcome, "accounts/verify.html", "verify.title", &[("token", "")]).await
+    form_or_error(
+        &req,
+        outcome,
+        "accounts/verify.html",
+        "verify.title",
+        &[("token", "")],
+    )
+    .await
 }
 
 pub async fn show_reset(req: HttpRequest) -> PageResult {
-    Page::new(&req, "reset.title").await?.render(&req, "accounts/reset.html")
+    Page::new(&req, "reset.title")
+        .await?
+        .render(&req, "accounts/reset.html")
 }
 
 #[derive(Deserialize)]
@@ -162,14 +231,27 @@ pub struct ResetForm {
     email: String,
 }
 
-pub async fn request_reset(req: HttpRequest, state: web::Data<AppState>, form: CheckedForm<ResetForm>) -> PageResult {
+pub async fn request_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CheckedForm<ResetForm>,
+) -> PageResult {
     let client = client_ip(&req, &state.config.trusted_proxies);
     let viewer = session::viewer(&req).await?;
     let lang = lang_of(&req, viewer.as_ref());
     let outcome = account::request_reset(&state.services, &form.0.email, lang, client)
         .await
-        .and_then(|()| redirect_with_flash(&req, "/sign-in", "info", "flash.reset_sent").map_err(|e| e.0));
-    form_or_error(&req, outcome, "accounts/reset.html", "reset.title", &[("email", &form.0.email)]).await
+        .and_then(|()| {
+            redirect_with_flash(&req, "/sign-in", "info", "flash.reset_sent").map_err(|e| e.0)
+        });
+    form_or_error(
+        &req,
+        outcome,
+        "accounts/reset.html",
+        "reset.title",
+        &[("email", &form.0.email)],
+    )
+    .await
 }
 
 pub async fn show_reset_confirm(req: HttpRequest, query: web::Query<TokenQuery>) -> PageResult {
@@ -186,15 +268,45 @@ pub struct ResetConfirmForm {
     password: String,
 }
 
-pub async fn confirm_reset(req: HttpRequest, state: web::Data<AppState>, form: CheckedForm<ResetConfirmForm>) -> PageResult {
+pub async fn confirm_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CheckedForm<ResetConfirmForm>,
+) -> PageResult {
     let form = form.0;
     let outcome = async {
-        let user = account::confirm_reset(&state.services, &form.token, form.password.clone()).await?;
-        let token = state.services.db.run(move |c| Ok(crate::model::session::create(c, user.id, SessionKind::Web, crate::model::now())?)).await?;
-        signed_in_redirect(&req, &state, &token, "/settings", "success", "flash.password_reset")
+        let user =
+            account::confirm_reset(&state.services, &form.token, form.password.clone()).await?;
+        let token = state
+            .services
+            .db
+            .run(move |c| {
+                Ok(crate::model::session::create(
+                    c,
+                    user.id,
+                    SessionKind::Web,
+                    crate::model::now(),
+                )?)
+            })
+            .await?;
+        signed_in_redirect(
+            &req,
+            &state,
+            &token,
+            "/settings",
+            "success",
+            "flash.password_reset",
+        )
     }
     .await;
-    form_or_error(&req, outcome, "accounts/reset_confirm.html", "reset_confirm.title", &[("token", &form.token)]).await
+    form_or_error(
+        &req,
+        outcome,
+        "accounts/reset_confirm.html",
+        "reset_confirm.title",
+        &[("token", &form.token)],
+    )
+    .await
 }
 
 pub async fn show_settings(req: HttpRequest, me: CurrentUser) -> PageResult {
@@ -211,17 +323,40 @@ pub struct ProfileForm {
     language: String,
 }
 
-pub async fn update_profile(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser, form: CheckedForm<ProfileForm>) -> PageResult {
+pub async fn update_profile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    form: CheckedForm<ProfileForm>,
+) -> PageResult {
     let form = form.0;
-    let outcome = account::update_profile(&state.services, &me.0.user, &form.display_name, &form.language)
-        .await
-        .and_then(|()| redirect_with_flash(&req, "/settings", "success", "flash.settings_saved").map_err(|e| e.0));
+    let outcome = account::update_profile(
+        &state.services,
+        &me.0.user,
+        &form.display_name,
+        &form.language,
+    )
+    .await
+    .and_then(|()| {
+        redirect_with_flash(&req, "/settings", "success", "flash.settings_saved").map_err(|e| e.0)
+    });
     settings_or_error(&req, &me, outcome).await
 }
 
-async fn settings_or_error(req: &HttpRequest, me: &CurrentUser, outcome: Result<HttpResponse, AppError>) -> PageResult {
+async fn settings_or_error(
+    req: &HttpRequest,
+    me: &CurrentUser,
+    outcome: Result<HttpResponse, AppError>,
+) -> PageResult {
     let language = me.0.user.language.clone();
-    form_or_error(req, outcome, "accounts/settings.html", "settings.title", &[("language", &language)]).await
+    form_or_error(
+        req,
+        outcome,
+        "accounts/settings.html",
+        "settings.title",
+        &[("language", &language)],
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -232,11 +367,24 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-pub async fn change_password(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser, form: CheckedForm<PasswordForm>) -> PageResult {
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    form: CheckedForm<PasswordForm>,
+) -> PageResult {
     let form = form.0;
-    let outcome = account::change_password(&state.services, &me.0.user, Some(me.0.session.id), form.current_password, form.new_password)
-        .await
-        .and_then(|()| redirect_with_flash(&req, "/settings", "success", "flash.password_changed").map_err(|e| e.0));
+    let outcome = account::change_password(
+        &state.services,
+        &me.0.user,
+        Some(me.0.session.id),
+        form.current_password,
+        form.new_password,
+    )
+    .await
+    .and_then(|()| {
+        redirect_with_flash(&req, "/settings", "success", "flash.password_changed").map_err(|e| e.0)
+    });
     settings_or_error(&req, &me, outcome).await
 }
 
@@ -248,23 +396,48 @@ pub struct EmailForm {
     current_password: String,
 }
 
-pub async fn change_email(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser, form: CheckedForm<EmailForm>) -> PageResult {
+pub async fn change_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    form: CheckedForm<EmailForm>,
+) -> PageResult {
     let form = form.0;
-    let outcome = account::change_email(&state.services, &me.0.user, form.current_password, &form.email)
-        .await
-        .and_then(|()| redirect_with_flash(&req, "/settings", "info", "flash.email_change_sent").map_err(|e| e.0));
+    let outcome = account::change_email(
+        &state.services,
+        &me.0.user,
+        form.current_password,
+        &form.email,
+    )
+    .await
+    .and_then(|()| {
+        redirect_with_flash(&req, "/settings", "info", "flash.email_change_sent").map_err(|e| e.0)
+    });
     settings_or_error(&req, &me, outcome).await
 }
 
-pub async fn resend_verification(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser, _form: CheckedForm<EmptyForm>) -> PageResult {
+pub async fn resend_verification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    _form: CheckedForm<EmptyForm>,
+) -> PageResult {
     account::resend_verification(&state.services, &me.0.user).await?;
     redirect_with_flash(&req, "/settings", "info", "flash.verification_sent")
 }
 
-pub async fn sign_out_everywhere(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser, _form: CheckedForm<EmptyForm>) -> PageResult {
+pub async fn sign_out_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    _form: CheckedForm<EmptyForm>,
+) -> PageResult {
     account::sign_out_everywhere(&state.services, &me.0.user).await?;
-    let mut response = redirect_with_flash(&req, "/sign-in", "info", "flash.signed_out_everywhere")?;
-    response.add_cookie(&removal_cookie(SESSION_COOKIE)).map_err(|e| AppError::Internal(e.into()))?;
+    let mut response =
+        redirect_with_flash(&req, "/sign-in", "info", "flash.signed_out_everywhere")?;
+    response
+        .add_cookie(&removal_cookie(SESSION_COOKIE))
+        .map_err(|e| AppError::Internal(e.into()))?;
     rotate_csrf(&req);
     Ok(response)
 }
@@ -278,8 +451,13 @@ pub struct LanguageForm {
 }
 
 /// The language switch: a cookie for everyone, the setting for members.
-pub async fn switch_language(state: web::Data<AppState>, viewer: MaybeUser, form: CheckedForm<LanguageForm>) -> PageResult {
-    let lang = crate::i18n::Lang::parse(&form.0.lang).ok_or_else(|| AppError::invalid("lang", "language_invalid", "choose en or ja"))?;
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    viewer: MaybeUser,
+    form: CheckedForm<LanguageForm>,
+) -> PageResult {
+    let lang = crate::i18n::Lang::parse(&form.0.lang)
+        .ok_or_else(|| AppError::invalid("lang", "language_invalid", "choose en or ja"))?;
     if let Some(me) = &viewer.0 {
         account::set_language(&state.services, &me.user, lang).await?;
     }
@@ -289,6 +467,8 @@ pub async fn switch_language(state: web::Data<AppState>, viewer: MaybeUser, form
         .max_age(actix_web::cookie::time::Duration::days(365))
         .same_site(actix_web::cookie::SameSite::Lax)
         .finish();
-    response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.into()))?;
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
 }

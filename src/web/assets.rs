@@ -27,7 +27,9 @@ impl Assets {
         let mut by_hashed = HashMap::new();
         let mut hashed_of = HashMap::new();
         for name in AssetFiles::iter() {
-            let Some(file) = AssetFiles::get(&name) else { continue };
+            let Some(file) = AssetFiles::get(&name) else {
+                continue;
+            };
             let digest = hex::encode(Sha256::digest(&file.data));
             let hash = &digest[..12];
             let hashed = match name.rsplit_once('.') {
@@ -42,12 +44,17 @@ impl Assets {
             hashed_of.insert(name.to_string(), hashed.clone());
             by_hashed.insert(hashed, asset);
         }
-        Assets { by_hashed, hashed_of }
+        Assets {
+            by_hashed,
+            hashed_of,
+        }
     }
 
     /// The URL of an asset by its plain name, e.g. "app.css" → "/assets/app.1a2b3c4d5e6f.css".
     pub fn url(&self, name: &str) -> Option<String> {
-        self.hashed_of.get(name).map(|hashed| format!("/assets/{hashed}"))
+        self.hashed_of
+            .get(name)
+            .map(|hashed| format!("/assets/{hashed}"))
     }
 }
 
@@ -64,7 +71,11 @@ fn content_type(name: &str) -> &'static str {
 }
 
 /// GET /assets/{name}
-pub async fn serve_asset(req: HttpRequest, path: web::Path<String>, assets: web::Data<Assets>) -> HttpResponse {
+pub async fn serve_asset(
+    req: HttpRequest,
+    path: web::Path<String>,
+    assets: web::Data<Assets>,
+) -> HttpResponse {
     let Some(asset) = assets.by_hashed.get(path.as_str()) else {
         return HttpResponse::NotFound()
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -75,12 +86,18 @@ pub async fn serve_asset(req: HttpRequest, path: web::Path<String>, assets: web:
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|tag| tag.trim() == asset.etag));
-    let mut response = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    let mut response = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     response
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::ETAG, asset.etag.clone()));
     if matches {
         return response.finish();
     }
-    response.content_type(asset.content_type).body(asset.bytes.clone())
+    response
+        .content_type(asset.content_type)
+        .body(asset.bytes.clone())
 }

@@ -24,5 +24,10 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> IpAddr {
         .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
         .map(canonical)
         .collect();
-    hops.iter().rev().copied().find(|ip| !is_trusted(*ip)).or(hops.first().copied()).unwrap_or(peer)
+    hops.iter()
+        .rev()
+        .copied()
+        .find(|ip| !is_trusted(*ip))
+        .or(hops.first().copied())
+        .unwrap_or(peer)
 }

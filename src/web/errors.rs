@@ -54,7 +54,9 @@ impl ResponseError for ApiError {
         let (status, kind) = self.0.status_and_type();
         let mut body = json!({ "type": kind, "title": title(&self.0), "status": status });
         match &self.0 {
-            AppError::Validation(errors) | AppError::Taken(errors) => body["errors"] = json!(errors),
+            AppError::Validation(errors) | AppError::Taken(errors) => {
+                body["errors"] = json!(errors)
+            }
             AppError::BadRequest(detail) => body["detail"] = json!(detail),
             AppError::Conflict(detail) => body["detail"] = json!(detail),
             _ => {}
@@ -64,7 +66,9 @@ impl ResponseError for ApiError {
         if matches!(self.0, AppError::Unauthorized) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response.content_type("application/problem+json").body(body.to_string())
+        response
+            .content_type("application/problem+json")
+            .body(body.to_string())
     }
 }
 
@@ -85,7 +89,9 @@ impl ResponseError for PageError {
         let (status, kind) = self.0.status_and_type();
         let mut response = HttpResponse::build(self.status_code());
         retry_after(&self.0, &mut response);
-        let mut response = response.content_type("text/html; charset=utf-8").body(title(&self.0));
+        let mut response = response
+            .content_type("text/html; charset=utf-8")
+            .body(title(&self.0));
         response.extensions_mut().insert(ErrorPage { status, kind });
         response
     }
@@ -108,7 +114,11 @@ fn title(e: &AppError) -> &'static str {
 
 /// The error for a request, shaped for the API or for pages by its path.
 pub fn for_request(req: &HttpRequest, e: AppError) -> actix_web::Error {
-    if is_api(req) { ApiError(e).into() } else { PageError(e).into() }
+    if is_api(req) {
+        ApiError(e).into()
+    } else {
+        PageError(e).into()
+    }
 }
 
 pub fn is_api(req: &HttpRequest) -> bool {
@@ -121,14 +131,22 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) ->
     let e = match &err {
         J::Overflow { .. } | J::OverflowKnownLength { .. } => AppError::TooLarge,
         J::ContentType => AppError::BadRequest("send the body as application/json".into()),
-        J::Deserialize(d) => AppError::BadRequest(format!("the body is not valid JSON for this request: {d}")),
+        J::Deserialize(d) => {
+            AppError::BadRequest(format!("the body is not valid JSON for this request: {d}"))
+        }
         other => AppError::BadRequest(other.to_string()),
     };
     for_request(req, e)
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
-    for_request(req, AppError::BadRequest(format!("bad query string: {err}")))
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    for_request(
+        req,
+        AppError::BadRequest(format!("bad query string: {err}")),
+    )
 }
 
 pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {

@@ -41,7 +41,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
             if !session::csrf_matches(&req, &state, &token.csrf_token) {
                 return Err(fail(AppError::Forbidden));
             }
-            let form = serde_urlencoded::from_bytes(&body).map_err(|e| fail(AppError::BadRequest(e.to_string())))?;
+            let form = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| fail(AppError::BadRequest(e.to_string())))?;
             Ok(CheckedForm(form))
         })
     }

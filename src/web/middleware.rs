@@ -17,34 +17,52 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
                    form-action 'self'; frame-ancestors 'none'";
 
-pub async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn frame(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let (method, path) = (req.method().clone(), req.path().to_string());
     let wants_page = !is_api(req.request()) && !path.starts_with("/assets/");
     if wants_page {
         let seed = match req.cookie(CSRF_COOKIE) {
-            Some(c) if !c.value().is_empty() => CsrfSeed { value: c.value().to_string(), is_new: false },
-            _ => CsrfSeed { value: crate::secret::random_token(), is_new: true },
+            Some(c) if !c.value().is_empty() => CsrfSeed {
+                value: c.value().to_string(),
+                is_new: false,
+            },
+            _ => CsrfSeed {
+                value: crate::secret::random_token(),
+                is_new: true,
+            },
         };
         req.extensions_mut().insert(seed);
     }
-    let had_credentials = req.cookie(SESSION_COOKIE).is_some() || req.headers().contains_key(header::AUTHORIZATION);
+    let had_credentials =
+        req.cookie(SESSION_COOKIE).is_some() || req.headers().contains_key(header::AUTHORIZATION);
     let mut res = next.call(req).await?.map_into_boxed_body();
 
     let error_page = res.response().extensions().get::<ErrorPage>().cloned();
     if let Some(error) = error_page {
         res = render_error_page(res, error).await;
     }
-    let secure = session::app_state(res.request()).map(|s| s.secure_cookies).unwrap_or(false);
+    let secure = session::app_state(res.request())
+        .map(|s| s.secure_cookies)
+        .unwrap_or(false);
     let seed = res.request().extensions().get::<CsrfSeed>().cloned();
     if let Some(seed) = seed.filter(|s| s.is_new) {
-        let _ = res.response_mut().add_cookie(&session::csrf_cookie(&seed.value, secure));
+        let _ = res
+            .response_mut()
+            .add_cookie(&session::csrf_cookie(&seed.value, secure));
     }
     let status = res.status();
     let headers = res.headers_mut();
     set_security_headers(headers, secure);
     if !headers.contains_key(header::CACHE_CONTROL) {
-        let policy = if status.as_u16() >= 400 || had_credentials { "private, no-store" } else { "private, no-cache" };
+        let policy = if status.as_u16() >= 400 || had_credentials {
+            "private, no-store"
+        } else {
+            "private, no-cache"
+        };
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     tracing::info!(
@@ -58,9 +76,18 @@ pub async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) 
 }
 
 fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap, secure: bool) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::HeaderName::from_static("cross-origin-opener-policy"),
@@ -71,12 +98,18 @@ fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap, secure
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
     if secure {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
 }
 
 /// Replaces a bare error response with the error page, keeping its status and headers.
-async fn render_error_page(res: ServiceResponse<BoxBody>, error: ErrorPage) -> ServiceResponse<BoxBody> {
+async fn render_error_page(
+    res: ServiceResponse<BoxBody>,
+    error: ErrorPage,
+) -> ServiceResponse<BoxBody> {
     let (req, old) = res.into_parts();
     if error.kind == "unauthorized" {
         let next = format!("/sign-in?next={}", url_encode(req.path()));
@@ -90,7 +123,9 @@ async fn render_error_page(res: ServiceResponse<BoxBody>, error: ErrorPage) -> S
     }
     .await;
     let mut new = rendered.unwrap_or_else(|_| {
-        HttpResponse::build(old.status()).content_type("text/plain; charset=utf-8").body(old.status().to_string())
+        HttpResponse::build(old.status())
+            .content_type("text/plain; charset=utf-8")
+            .body(old.status().to_string())
     });
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

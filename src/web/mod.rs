@@ -47,25 +47,44 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(accounts::confirm_reset)),
         )
         .route("/settings", web::get().to(accounts::show_settings))
-        .route("/settings/profile", web::post().to(accounts::update_profile))
-        .route("/settings/password", web::post().to(accounts::change_password))
+        .route(
+            "/settings/profile",
+            web::post().to(accounts::update_profile),
+        )
+        .route(
+            "/settings/password",
+            web::post().to(accounts::change_password),
+        )
         .route("/settings/email", web::post().to(accounts::change_email))
-        .route("/settings/resend-verification", web::post().to(accounts::resend_verification))
-        .route("/settings/sign-out-everywhere", web::post().to(accounts::sign_out_everywhere));
+        .route(
+            "/settings/resend-verification",
+            web::post().to(accounts::resend_verification),
+        )
+        .route(
+            "/settings/sign-out-everywhere",
+            web::post().to(accounts::sign_out_everywhere),
+        );
 }
 
 async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
-    Page::new(&req, "home.title").await?.render(&req, "home.html")
+    Page::new(&req, "home.title")
+        .await?
+        .render(&req, "home.html")
 }
 
 /// Liveness and readiness: answers 200 when the database answers.
 async fn healthz(state: web::Data<crate::app::AppState>) -> HttpResponse {
-    let db = state.services.db.run(|c| Ok(crate::model::user::count(c)?)).await;
+    let db = state
+        .services
+        .db
+        .run(|c| Ok(crate::model::user::count(c)?))
+        .await;
     match db {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"}))
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "database unavailable"}))
         }
     }
 }

@@ -71,7 +71,9 @@ impl Page {
                 },
             );
         }
-        let flash = req.cookie(FLASH_COOKIE).and_then(|c| read_flash(&state, c.value()));
+        let flash = req
+            .cookie(FLASH_COOKIE)
+            .and_then(|c| read_flash(&state, c.value()));
         let had_flash = req.cookie(FLASH_COOKIE).is_some();
         if let Some((kind, key)) = flash {
             context.insert("flash", &HashMap::from([("kind", kind), ("key", key)]));
@@ -127,7 +129,10 @@ fn current_path(req: &HttpRequest) -> String {
 pub fn flash_cookie(state: &AppState, kind: &str, key: &str) -> Cookie<'static> {
     let message = format!("{kind}.{key}");
     let value = format!("{message}.{}", state.key.sign("flash", &message));
-    Cookie::build(FLASH_COOKIE, value).path("/").http_only(true).finish()
+    Cookie::build(FLASH_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .finish()
 }
 
 fn read_flash(state: &AppState, value: &str) -> Option<(String, String)> {
@@ -142,11 +147,18 @@ fn read_flash(state: &AppState, value: &str) -> Option<(String, String)> {
 
 /// 303 See Other to a path on this site.
 pub fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, safe_local_path(to))).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, safe_local_path(to)))
+        .finish()
 }
 
 /// Redirect with a flash message for the next page.
-pub fn redirect_with_flash(req: &HttpRequest, to: &str, kind: &str, key: &str) -> Result<HttpResponse, PageError> {
+pub fn redirect_with_flash(
+    req: &HttpRequest,
+    to: &str,
+    kind: &str,
+    key: &str,
+) -> Result<HttpResponse, PageError> {
     let state = session::app_state(req)?;
     let mut response = redirect(to);
     response
@@ -158,12 +170,19 @@ pub fn redirect_with_flash(req: &HttpRequest, to: &str, kind: &str, key: &str) -
 /// Only paths on this site: "/x" yes; "//evil", "/\\evil", "https://evil" become "/".
 pub fn safe_local_path(to: &str) -> &str {
     let local = to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\");
-    if local && !to.chars().any(|c| c.is_control()) { to } else { "/" }
+    if local && !to.chars().any(|c| c.is_control()) {
+        to
+    } else {
+        "/"
+    }
 }
 
 /// Marks that a handler consumed the request's CSRF seed (so the middleware sets a new one).
 pub fn rotate_csrf(req: &HttpRequest) {
-    req.extensions_mut().insert(session::CsrfSeed { value: crate::secret::random_token(), is_new: true });
+    req.extensions_mut().insert(session::CsrfSeed {
+        value: crate::secret::random_token(),
+        is_new: true,
+    });
 }
 
 #[cfg(test)]
@@ -173,7 +192,13 @@ mod tests {
     #[test]
     fn redirects_stay_on_the_site() {
         assert_eq!(safe_local_path("/settings?x=1"), "/settings?x=1");
-        for evil in ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", "/a\r\nSet-Cookie: x"] {
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x",
+        ] {
             assert_eq!(safe_local_path(evil), "/", "{evil}");
         }
     }

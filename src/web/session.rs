@@ -37,20 +37,28 @@ pub struct CsrfSeed {
 
 /// The CSRF token forms carry for this request.
 pub fn csrf_token(req: &HttpRequest, state: &AppState) -> String {
-    let seed = req.extensions().get::<CsrfSeed>().map(|s| s.value.clone()).unwrap_or_default();
+    let seed = req
+        .extensions()
+        .get::<CsrfSeed>()
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
     state.key.sign("csrf", &seed)
 }
 
 /// Whether `presented` is this browser's CSRF token.
 pub fn csrf_matches(req: &HttpRequest, state: &AppState, presented: &str) -> bool {
-    let Some(seed) = req.cookie(CSRF_COOKIE) else { return false };
+    let Some(seed) = req.cookie(CSRF_COOKIE) else {
+        return false;
+    };
     !seed.value().is_empty() && state.key.verify("csrf", seed.value(), presented)
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// Resolves the viewer once per request (cached in the request's extensions).
@@ -72,7 +80,11 @@ pub async fn viewer(req: &HttpRequest) -> Result<Option<SignedIn>, AppError> {
     Ok(found)
 }
 
-async fn lookup(state: &AppState, token: String, kind: SessionKind) -> Result<Option<SignedIn>, AppError> {
+async fn lookup(
+    state: &AppState,
+    token: String,
+    kind: SessionKind,
+) -> Result<Option<SignedIn>, AppError> {
     if token.len() > 128 {
         return Ok(None);
     }
@@ -81,12 +93,19 @@ async fn lookup(state: &AppState, token: String, kind: SessionKind) -> Result<Op
         .db
         .run(move |c| {
             let at = now();
-            let Some((session, user)) = session::find_live(c, &token, kind, at)? else { return Ok(None) };
+            let Some((session, user)) = session::find_live(c, &token, kind, at)? else {
+                return Ok(None);
+            };
             // extend sessions in use, but at most hourly, so reading stays free of writes
             if at - session.last_seen_at > chrono::Duration::hours(1) {
                 session::touch(c, session.id, kind, at)?;
             }
-            Ok(Some(SignedIn { user, session, token, via: kind }))
+            Ok(Some(SignedIn {
+                user,
+                session,
+                token,
+                via: kind,
+            }))
         })
         .await
 }
@@ -110,7 +129,12 @@ impl FromRequest for MaybeUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { viewer(&req).await.map(MaybeUser).map_err(|e| errors::for_request(&req, e)) })
+        Box::pin(async move {
+            viewer(&req)
+                .await
+                .map(MaybeUser)
+                .map_err(|e| errors::for_request(&req, e))
+        })
     }
 }
 
@@ -125,10 +149,15 @@ impl FromRequest for CurrentUser {
                 .await
                 .and_then(|v| v.ok_or(AppError::Unauthorized))
                 .map_err(|e| errors::for_request(&req, e))?;
-            let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            let changes_state =
+                !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             if errors::is_api(&req) && signed_in.via == SessionKind::Web && changes_state {
                 let state = app_state(&req).map_err(|e| errors::for_request(&req, e))?;
-                let presented = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let presented = req
+                    .headers()
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 if !csrf_matches(&req, &state, presented) {
                     return Err(errors::for_request(&req, AppError::Forbidden));
                 }

@@ -27,13 +27,17 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
         })
         .collect::<anyhow::Result<_>>()?;
     tera.register_function("t", translate);
-    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let name: String = kwargs.must_get("name")?;
-        assets
-            .url(&name)
-            .ok_or_else(|| tera::Error::message(format!("no asset named {name}")))
-    });
-    tera.add_raw_templates(sources).map_err(|e| anyhow::anyhow!("templates: {e}"))?;
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let name: String = kwargs.must_get("name")?;
+            assets
+                .url(&name)
+                .ok_or_else(|| tera::Error::message(format!("no asset named {name}")))
+        },
+    );
+    tera.add_raw_templates(sources)
+        .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
     Ok(tera)
 }
 
@@ -53,7 +57,9 @@ fn translate(kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
     for (name, value) in kwargs.iter() {
         let name = name.to_string();
         if name != "key" {
-            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
             text = text.replace(&format!("{{{name}}}"), &value);
         }
     }

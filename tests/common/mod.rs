@@ -1,8 +1,13 @@
 //! The test harness: starts the real `kotae` binary on a loopback port with a fresh
 //! database (a SQLite file, or a new PostgreSQL database when KOTAE_TEST_DATABASE_URL
 //! names a server) and an SMTP sink, and gives clients that speak HTTP to it.
-#![allow(dead_code, unused_imports, reason = "each test file uses a different part of the harness")]
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test file uses a different part of the harness"
+)]
 
+pub mod browser;
 pub mod smtp;
 
 use std::io::{BufRead, BufReader};
@@ -27,7 +32,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rate_limits: false, smtp: true, env: vec![] }
+        Options {
+            rate_limits: false,
+            smtp: true,
+            env: vec![],
+        }
     }
 }
 
@@ -51,15 +60,34 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match std::env::var("KOTAE_TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
-                let name = format!("kotae_t{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
+                let name = format!(
+                    "kotae_t{}_{}",
+                    std::process::id(),
+                    DATABASES.fetch_add(1, Ordering::SeqCst)
+                );
                 pg_admin(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
                 pg_admin(&admin, &format!("CREATE DATABASE {name}"));
                 (with_database(&admin, &name), Some((admin, name)))
             }
-            _ => (data_dir.path().join("kotae.db").to_string_lossy().into_owned(), None),
+            _ => (
+                data_dir
+                    .path()
+                    .join("kotae.db")
+                    .to_string_lossy()
+                    .into_owned(),
+                None,
+            ),
         };
         let smtp = SmtpSink::start();
-        let mut app = TestApp { base: String::new(), smtp, data_dir, database_url, options, child: None, postgres };
+        let mut app = TestApp {
+            base: String::new(),
+            smtp,
+            data_dir,
+            database_url,
+            options,
+            child: None,
+            postgres,
+        };
         app.launch();
         app
     }
@@ -75,7 +103,14 @@ impl TestApp {
             .env("KOTAE_BIND", "127.0.0.1:0")
             .env("KOTAE_DATA_DIR", self.data_dir.path())
             .env("KOTAE_DATABASE_URL", &self.database_url)
-            .env("KOTAE_RATE_LIMITS", if self.options.rate_limits { "on" } else { "off" })
+            .env(
+                "KOTAE_RATE_LIMITS",
+                if self.options.rate_limits {
+                    "on"
+                } else {
+                    "off"
+                },
+            )
             .env("KOTAE_MAIL_RETRY_SECONDS", "1")
             .env("KOTAE_MAIL_FROM", "Kotae <kotae@kotae.test>")
             .env("KOTAE_WORKERS", "2")
@@ -102,16 +137,22 @@ impl TestApp {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("listening on ").nth(1) {
-                    let address = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let address = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
                     let _ = tx.send(address);
                 }
                 eprintln!("[kotae] {line}");
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("kotae did not start within 30 s");
-        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("kotae did not start within 30 s");
+            });
         self.base = base;
         self.child = Some(child);
     }
@@ -127,7 +168,10 @@ impl TestApp {
     /// Asks the server to stop (SIGTERM) and waits for it to exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("server running");
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         child.wait().expect("wait for kotae")
     }
 
@@ -154,9 +198,12 @@ impl TestApp {
     /// Signs up `username` through the API and returns the mailed verification token.
     pub fn sign_up(&self, username: &str) -> String {
         let email = format!("{username}@example.com");
-        let (status, body) = self.client().post_json("/api/v1/accounts", &json!({
-            "username": username, "email": email, "password": PASSWORD,
-        }));
+        let (status, body) = self.client().post_json(
+            "/api/v1/accounts",
+            &json!({
+                "username": username, "email": email, "password": PASSWORD,
+            }),
+        );
         assert_eq!(status, 201, "sign-up of {username}: {body}");
         let mail = self.smtp.wait_for(&email, 1, Duration::from_secs(20));
         token_from(&mail[0].text_body(), "/verify?token=")
@@ -166,9 +213,13 @@ impl TestApp {
     pub fn member(&self, username: &str) -> Member {
         let token = self.sign_up(username);
         let client = self.client();
-        let (status, body) = client.post_json("/api/v1/accounts/verify", &json!({ "token": token }));
+        let (status, body) =
+            client.post_json("/api/v1/accounts/verify", &json!({ "token": token }));
         assert_eq!(status, 200, "verify {username}: {body}");
-        let (status, body) = client.post_json("/api/v1/tokens", &json!({ "login": username, "password": PASSWORD }));
+        let (status, body) = client.post_json(
+            "/api/v1/tokens",
+            &json!({ "login": username, "password": PASSWORD }),
+        );
         assert_eq!(status, 201, "token for {username}: {body}");
         Member {
             id: body["user"]["id"].as_i64().expect("id"),
@@ -183,15 +234,21 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.kill();
         if let Some((admin, name)) = &self.postgres {
-            pg_admin(admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            pg_admin(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
         }
     }
 }
 
 fn pg_admin(admin_url: &str, sql: &str) {
     use diesel::{Connection, RunQueryDsl};
-    let mut c = diesel::PgConnection::establish(admin_url).expect("connect to KOTAE_TEST_DATABASE_URL");
-    diesel::sql_query(sql).execute(&mut c).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut c =
+        diesel::PgConnection::establish(admin_url).expect("connect to KOTAE_TEST_DATABASE_URL");
+    diesel::sql_query(sql)
+        .execute(&mut c)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -202,8 +259,14 @@ fn with_database(url: &str, name: &str) -> String {
 
 /// The token in the first link of `text` that contains `marker`.
 pub fn token_from(text: &str, marker: &str) -> String {
-    let start = text.find(marker).unwrap_or_else(|| panic!("no {marker} link in:\n{text}")) + marker.len();
-    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} link in:\n{text}"))
+        + marker.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 /// A verified member as the API knows them.
@@ -225,7 +288,10 @@ pub struct Answer {
 
 impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
@@ -235,8 +301,15 @@ impl Answer {
     /// The value of the first hidden csrf_token field on the page.
     pub fn csrf_token(&self) -> String {
         let marker = "name=\"csrf_token\" value=\"";
-        let start = self.body.find(marker).expect("page has a form with a CSRF token") + marker.len();
-        self.body[start..].chars().take_while(|c| *c != '"').collect()
+        let start = self
+            .body
+            .find(marker)
+            .expect("page has a form with a CSRF token")
+            + marker.len();
+        self.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect()
     }
 }
 
@@ -255,7 +328,10 @@ impl Client {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Client { base: base.to_string(), agent }
+        Client {
+            base: base.to_string(),
+            agent,
+        }
     }
 
     fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
@@ -266,8 +342,17 @@ impl Client {
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
         let status = response.status().as_u16();
-        let body = response.body_mut().with_config().limit(16 * 1024 * 1024).read_to_string().unwrap_or_default();
-        Answer { status, headers, body }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(16 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn get(&self, path: &str) -> Answer {
@@ -287,13 +372,36 @@ impl Client {
         self.send_json("POST", path, body, &[])
     }
 
-    pub fn send_json(&self, method: &str, path: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
-        let answer = self.send_raw(method, path, "application/json", body.to_string().into_bytes(), headers);
-        let json = if answer.body.is_empty() { Value::Null } else { answer.json() };
+    pub fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let answer = self.send_raw(
+            method,
+            path,
+            "application/json",
+            body.to_string().into_bytes(),
+            headers,
+        );
+        let json = if answer.body.is_empty() {
+            Value::Null
+        } else {
+            answer.json()
+        };
         (answer.status, json)
     }
 
-    pub fn send_raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Answer {
+    pub fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let url = format!("{}{path}", self.base);
         let mut request = match method {
             "POST" => self.agent.post(url),
@@ -312,7 +420,11 @@ impl Client {
     /// GET with a bearer token.
     pub fn get_as(&self, path: &str, token: &str) -> (u16, Value) {
         let answer = self.get_with(path, &[("authorization", &format!("Bearer {token}"))]);
-        let json = if answer.body.is_empty() { Value::Null } else { answer.json() };
+        let json = if answer.body.is_empty() {
+            Value::Null
+        } else {
+            answer.json()
+        };
         (answer.status, json)
     }
 
@@ -325,13 +437,20 @@ impl Client {
     pub fn post_form(&self, action: &str, csrf: &str, fields: &[(&str, &str)]) -> Answer {
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
         all.extend_from_slice(fields);
-        Self::answer(self.agent.post(format!("{}{action}", self.base)).send_form(all))
+        Self::answer(
+            self.agent
+                .post(format!("{}{action}", self.base))
+                .send_form(all),
+        )
     }
 
     /// The value of a cookie the client holds.
     pub fn cookie(&self, name: &str) -> Option<String> {
         let jar = self.agent.cookie_jar_lock();
-        let found = jar.iter().find(|c| c.name() == name).map(|c| c.value().to_string());
+        let found = jar
+            .iter()
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_string());
         jar.release();
         found
     }
