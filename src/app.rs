@@ -88,6 +88,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         wake: composer.wake_signal(),
         retry_base: std::time::Duration::from_secs(config.mail_retry_secs),
     };
+    let janitor_task = actix_web::rt::spawn(crate::jobs::janitor::run(db.clone(), stopped.clone()));
     let sender_task = actix_web::rt::spawn(sender.run(stopped));
 
     let config = Arc::new(config);
@@ -138,5 +139,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopped accepting; stopping background tasks");
     let _ = stop_tasks.send(true);
     let _ = sender_task.await;
+    let _ = janitor_task.await;
     Ok(())
 }

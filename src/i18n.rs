@@ -131,6 +131,40 @@ mod tests {
     }
 
     #[test]
+    fn every_key_a_template_names_is_translated() {
+        use crate::web::templates::TemplateFiles;
+        for name in TemplateFiles::iter().filter(|n| !n.starts_with("locales/")) {
+            let file = TemplateFiles::get(&name).expect("template");
+            let text = String::from_utf8_lossy(&file.data);
+            for quote in ['"', '\''] {
+                let marker = format!("t(key={quote}");
+                for piece in text.split(marker.as_str()).skip(1) {
+                    let key = piece.split(quote).next().unwrap_or_default();
+                    assert!(
+                        !t(Lang::En, key).is_empty(),
+                        "{name} uses {key}, which en.toml lacks"
+                    );
+                }
+            }
+        }
+        let kinds = [
+            "not_found",
+            "unauthorized",
+            "forbidden",
+            "unverified",
+            "validation",
+            "bad_request",
+        ];
+        let more = ["payload_too_large", "conflict", "rate_limited", "internal"];
+        for kind in kinds.iter().chain(more.iter()) {
+            assert!(
+                !t(Lang::En, &format!("error.{kind}.title")).is_empty(),
+                "error.{kind}"
+            );
+        }
+    }
+
+    #[test]
     fn both_catalogs_hold_the_same_keys() {
         let mut en = keys(Lang::En);
         let mut ja = keys(Lang::Ja);

@@ -2,11 +2,13 @@
 
 pub mod api;
 pub mod app;
+pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod model;
 pub mod password;

@@ -340,21 +340,24 @@ pub async fn update_profile(
     .and_then(|()| {
         redirect_with_flash(&req, "/settings", "success", "flash.settings_saved").map_err(|e| e.0)
     });
-    settings_or_error(&req, &me, outcome).await
+    settings_or_error(&req, &me, outcome, "profile").await
 }
 
+/// The settings page again with the errors of `form` (its forms share field names).
 async fn settings_or_error(
     req: &HttpRequest,
     me: &CurrentUser,
     outcome: Result<HttpResponse, AppError>,
+    form: &str,
 ) -> PageResult {
     let language = me.0.user.language.clone();
+    let values = [("language", language.as_str()), ("failed_form", form)];
     form_or_error(
         req,
         outcome,
         "accounts/settings.html",
         "settings.title",
-        &[("language", &language)],
+        &values,
     )
     .await
 }
@@ -385,7 +388,7 @@ pub async fn change_password(
     .and_then(|()| {
         redirect_with_flash(&req, "/settings", "success", "flash.password_changed").map_err(|e| e.0)
     });
-    settings_or_error(&req, &me, outcome).await
+    settings_or_error(&req, &me, outcome, "password").await
 }
 
 #[derive(Deserialize)]
@@ -413,7 +416,7 @@ pub async fn change_email(
     .and_then(|()| {
         redirect_with_flash(&req, "/settings", "info", "flash.email_change_sent").map_err(|e| e.0)
     });
-    settings_or_error(&req, &me, outcome).await
+    settings_or_error(&req, &me, outcome, "email").await
 }
 
 pub async fn resend_verification(

@@ -8,6 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
+use tracing::Instrument;
 
 use super::errors::{ErrorPage, is_api};
 use super::page::Page;
@@ -17,9 +18,20 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
                    form-action 'self'; frame-ancestors 'none'";
 
+/// Runs the request inside a span that carries its id, so every log line of it can be found.
 pub async fn frame(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = hex::encode(rand::random::<[u8; 6]>());
+    let span = tracing::info_span!("request", id = %request_id);
+    respond(req, next, request_id).instrument(span).await
+}
+
+async fn respond(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    request_id: String,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let (method, path) = (req.method().clone(), req.path().to_string());
@@ -56,6 +68,9 @@ pub async fn frame(
     }
     let status = res.status();
     let headers = res.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(header::HeaderName::from_static("x-request-id"), value);
+    }
     set_security_headers(headers, secure);
     if !headers.contains_key(header::CACHE_CONTROL) {
         let policy = if status.as_u16() >= 400 || had_credentials {

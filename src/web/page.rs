@@ -56,6 +56,7 @@ impl Page {
         let mut context = Context::new();
         context.insert("lang", lang.code());
         context.insert("errors", &HashMap::<String, String>::new());
+        context.insert("failed_form", "");
         context.insert("title_key", title_key);
         context.insert("csrf_token", &session::csrf_token(req, &state));
         context.insert("path", &current_path(req));

@@ -1,0 +1,49 @@
+//! Hourly clean-up of rows that only age: expired sessions and tokens, refilled rate-limit
+//! buckets, and delivered mail older than 30 days. Safe on several nodes at once.
+
+use std::time::Duration;
+
+use chrono::Duration as Age;
+use diesel::prelude::*;
+use tokio::sync::watch;
+
+use crate::db::schema::{account_tokens, outbox_emails, rate_limits, sessions};
+use crate::db::{Db, DbConn};
+use crate::model::now;
+
+const EVERY: Duration = Duration::from_secs(3600);
+const KEEP_SENT_MAIL: Age = Age::days(30);
+
+/// Deletes what has expired; returns how many rows went.
+pub fn sweep(c: &mut DbConn) -> QueryResult<usize> {
+    let at = now();
+    let mut removed =
+        diesel::delete(sessions::table.filter(sessions::expires_at.le(at))).execute(c)?;
+    removed += diesel::delete(account_tokens::table.filter(account_tokens::expires_at.le(at)))
+        .execute(c)?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    removed +=
+        diesel::delete(rate_limits::table.filter(rate_limits::tat_ms.le(now_ms))).execute(c)?;
+    removed += diesel::delete(
+        outbox_emails::table
+            .filter(outbox_emails::status.eq("sent"))
+            .filter(outbox_emails::sent_at.le(at - KEEP_SENT_MAIL)),
+    )
+    .execute(c)?;
+    Ok(removed)
+}
+
+/// Sweeps at start and then hourly until `shutdown`.
+pub async fn run(db: Db, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match db.run(|c| Ok(sweep(c)?)).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "janitor removed expired rows"),
+            Err(e) => tracing::warn!(error = %e, "janitor failed; trying again later"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}

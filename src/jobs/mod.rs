@@ -1,0 +1,3 @@
+//! Background tasks that run inside `kotae serve` (the mail sender lives in mail/).
+
+pub mod janitor;
