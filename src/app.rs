@@ -74,6 +74,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .base_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
+    crate::i18n::load_catalogs();
     let assets = Arc::new(Assets::load());
     let tera = Arc::new(templates::load(assets.clone())?);
     let composer = Composer::new(tera.clone(), base_url.clone(), &config.mail_from);

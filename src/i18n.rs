@@ -106,6 +106,11 @@ pub fn t_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     text
 }
 
+/// Loads the catalogs now, so a broken one stops start-up rather than a request.
+pub fn load_catalogs() {
+    LazyLock::force(&CATALOGS);
+}
+
 /// Every key of a language's catalog (for the completeness test).
 pub fn keys(lang: Lang) -> Vec<String> {
     let index = if lang == Lang::En { 0 } else { 1 };
@@ -140,6 +145,9 @@ mod tests {
                 let marker = format!("t(key={quote}");
                 for piece in text.split(marker.as_str()).skip(1) {
                     let key = piece.split(quote).next().unwrap_or_default();
+                    if key.ends_with('.') {
+                        continue; // the start of a key built at render time, checked below
+                    }
                     assert!(
                         !t(Lang::En, key).is_empty(),
                         "{name} uses {key}, which en.toml lacks"

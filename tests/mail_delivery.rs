@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{Mode, Options, PASSWORD, SmtpSink, TestApp};
@@ -189,4 +191,82 @@ fn without_smtp_mail_is_written_as_eml_files() {
     let text = std::fs::read_to_string(file).expect("eml");
     assert!(text.contains("To: ichiro@example.com"));
     assert!(text.contains("Message-ID: <"));
+}
+
+#[test]
+fn spamassassin_does_not_flag_our_mail() {
+    let available = Command::new("spamassassin")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::tool_available(available, "spamassassin", "apt-get install spamassassin") {
+        return;
+    }
+    let app = TestApp::start_with(Options {
+        env: vec![
+            (
+                "KOTAE_MAIL_FROM".into(),
+                "Kotae Community <community@kotae.example.org>".into(),
+            ),
+            (
+                "KOTAE_BASE_URL".into(),
+                "https://community.kotae.example.org".into(),
+            ),
+        ],
+        ..Options::default()
+    });
+    sign_up(&app, "sato");
+    let client = app.client();
+    let body = json!({ "email": "tanaka@example.com" })
+        .to_string()
+        .into_bytes();
+    client.send_raw(
+        "POST",
+        "/api/v1/password-resets",
+        "application/json",
+        body,
+        &[("accept-language", "ja")],
+    );
+    let mut mail = app
+        .smtp
+        .wait_for("sato@example.com", 1, Duration::from_secs(20));
+    mail.extend(
+        app.smtp
+            .wait_for("tanaka@example.com", 1, Duration::from_secs(20)),
+    );
+    assert!(
+        mail[1].subject().contains("パスワード"),
+        "{}",
+        mail[1].subject()
+    );
+    for message in mail {
+        let mut child = Command::new("spamassassin")
+            .args(["-t", "-L"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run spamassassin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(message.data.as_bytes())
+            .expect("feed message");
+        let report =
+            String::from_utf8_lossy(&child.wait_with_output().expect("report").stdout).into_owned();
+        let score: f64 = report
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("X-Spam-Status: ")
+                    .and_then(|v| v.split("score=").nth(1))
+            })
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no score in the report:\n{report}"));
+        assert!(
+            score < 2.0,
+            "SpamAssassin scored {}: {score}\n{report}",
+            message.subject()
+        );
+    }
 }

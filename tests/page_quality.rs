@@ -1,7 +1,7 @@
 //! The pages as the web judges them: the Nu HTML checker, axe-core and Lighthouse, in
 //! English and Japanese, anonymous and signed in (tests/pages/check.mjs does the judging).
 //! Needs `npm ci --prefix tests/pages` and Debian's chromium; skipped loudly without them
-//! unless KOTAE_REQUIRE_BROWSER=1.
+//! unless KOTAE_REQUIRE_TOOLS=1.
 
 mod common;
 
@@ -15,15 +15,8 @@ fn account_pages_pass_the_html_checker_axe_and_lighthouse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pages");
     let ready = root.join("node_modules/playwright-core").exists()
         && Path::new("/usr/bin/chromium").exists();
-    if !ready {
-        let required = std::env::var("KOTAE_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "KOTAE_REQUIRE_BROWSER=1 but tests/pages/node_modules or chromium is missing"
-        );
-        eprintln!(
-            "\n!!!!!!!!\n!!! PAGE CHECKS SKIPPED: run `npm ci --prefix tests/pages` and install chromium\n!!!!!!!!\n"
-        );
+    let install = "run `npm ci --prefix tests/pages` and install chromium";
+    if !common::tool_available(ready, "the page checkers", install) {
         return;
     }
     let app = TestApp::start();

@@ -35,25 +35,46 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    let nested = match c {
+        DbConn::Sqlite(s) => in_transaction(s),
+        DbConn::Postgres(_) => false,
+    };
     match c {
+        // PostgreSQL, or already inside a transaction (a savepoint nests; the lock is held)
         DbConn::Postgres(_) => c.transaction(work),
-        DbConn::Sqlite(s) => {
-            AnsiTransactionManager::begin_transaction_sql(s, "BEGIN IMMEDIATE")?;
-            let outcome = work(c);
-            let DbConn::Sqlite(s) = c else {
-                unreachable!("the connection cannot change backend inside a transaction")
-            };
-            match outcome {
+        DbConn::Sqlite(_) if nested => c.transaction(work),
+        DbConn::Sqlite(_) => {
+            on_sqlite(c, |s| {
+                AnsiTransactionManager::begin_transaction_sql(s, "BEGIN IMMEDIATE")
+            })?;
+            match work(c) {
                 Ok(value) => {
-                    AnsiTransactionManager::commit_transaction(s)?;
+                    on_sqlite(c, AnsiTransactionManager::commit_transaction)?;
                     Ok(value)
                 }
                 Err(e) => {
-                    AnsiTransactionManager::rollback_transaction(s)?;
+                    on_sqlite(c, AnsiTransactionManager::rollback_transaction)?;
                     Err(e)
                 }
             }
         }
+    }
+}
+
+fn in_transaction(s: &mut diesel::SqliteConnection) -> bool {
+    AnsiTransactionManager::transaction_manager_status_mut(s)
+        .transaction_depth()
+        .is_ok_and(|depth| depth.is_some())
+}
+
+/// Runs one step of a hand-driven transaction on the SQLite connection inside `c`.
+fn on_sqlite(
+    c: &mut DbConn,
+    step: impl FnOnce(&mut diesel::SqliteConnection) -> QueryResult<()>,
+) -> QueryResult<()> {
+    match c {
+        DbConn::Sqlite(s) => step(s),
+        DbConn::Postgres(_) => Ok(()),
     }
 }
 
@@ -170,5 +191,43 @@ pub fn insert_ignoring_duplicate_mail(
             .values(row)
             .on_conflict_do_nothing()
             .execute(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::Connection;
+
+    #[test]
+    fn sqlite_write_transactions_nest_and_roll_back() {
+        let mut c =
+            DbConn::Sqlite(diesel::SqliteConnection::establish(":memory:").expect("memory db"));
+        sql_query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut c)
+            .expect("table");
+        let outcome: QueryResult<()> = write_transaction(&mut c, |c| {
+            sql_query("INSERT INTO t VALUES (1)").execute(c)?;
+            write_transaction(c, |c| {
+                sql_query("INSERT INTO t VALUES (2)").execute(c).map(|_| ())
+            })?;
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(outcome.is_err());
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count = sql_query("SELECT COUNT(*) AS n FROM t")
+            .get_result::<Count>(&mut c)
+            .expect("count");
+        assert_eq!(count.n, 0);
+        write_transaction(&mut c, |c| sql_query("INSERT INTO t VALUES (3)").execute(c))
+            .expect("commit");
+        let count = sql_query("SELECT COUNT(*) AS n FROM t")
+            .get_result::<Count>(&mut c)
+            .expect("count");
+        assert_eq!(count.n, 1);
     }
 }

@@ -1,6 +1,6 @@
 //! Headless Debian chromium driven through chromedriver (WebDriver), for the flows that
 //! matter in a real browser. Without chromium the tests say so loudly and pass, unless
-//! KOTAE_REQUIRE_BROWSER=1 (as in CI), where a missing browser fails them.
+//! KOTAE_REQUIRE_TOOLS=1 (as in CI), where a missing browser fails them.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -30,15 +30,8 @@ impl Browser {
     pub async fn start(window: Window) -> Option<Browser> {
         let present =
             std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
-        if !present {
-            let required = std::env::var("KOTAE_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-            assert!(
-                !required,
-                "KOTAE_REQUIRE_BROWSER=1 but {CHROMIUM} or {CHROMEDRIVER} is missing"
-            );
-            eprintln!(
-                "\n!!!!!!!!\n!!! BROWSER TESTS SKIPPED: install Debian's chromium and chromium-driver to run them\n!!!!!!!!\n"
-            );
+        let install = "apt-get install chromium chromium-driver";
+        if !super::tool_available(present, "chromium with chromium-driver", install) {
             return None;
         }
         // ureq and fantoccini pull in two rustls back-ends; chromedriver speaks plain HTTP anyway

@@ -257,6 +257,21 @@ fn with_database(url: &str, name: &str) -> String {
     parsed.to_string()
 }
 
+/// Whether an outside tool a test needs is here. When it is not, the test says so loudly and
+/// is skipped, unless KOTAE_REQUIRE_TOOLS=1 (CI), where the absence fails it.
+pub fn tool_available(present: bool, what: &str, install: &str) -> bool {
+    if present {
+        return true;
+    }
+    let required = std::env::var("KOTAE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "KOTAE_REQUIRE_TOOLS=1 but {what} is missing ({install})"
+    );
+    eprintln!("\n!!!!!!!!\n!!! SKIPPED: {what} is missing; {install} to run this test\n!!!!!!!!\n");
+    false
+}
+
 /// The token in the first link of `text` that contains `marker`.
 pub fn token_from(text: &str, marker: &str) -> String {
     let start = text
