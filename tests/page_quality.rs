@@ -1,6 +1,6 @@
 //! The pages as the web judges them: the Nu HTML checker, axe-core and Lighthouse, in
 //! English and Japanese, anonymous and signed in (tests/pages/check.mjs does the judging).
-//! Needs `npm ci --prefix tests/pages` and Debian's chromium; skipped loudly without them
+//! Needs `npm install --prefix tests/pages` and Debian's chromium; skipped loudly without them
 //! unless KOTAE_REQUIRE_TOOLS=1.
 
 mod common;
@@ -15,7 +15,7 @@ fn account_pages_pass_the_html_checker_axe_and_lighthouse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pages");
     let ready = root.join("node_modules/playwright-core").exists()
         && Path::new("/usr/bin/chromium").exists();
-    let install = "run `npm ci --prefix tests/pages` and install chromium";
+    let install = "run `npm install --prefix tests/pages` and install chromium";
     if !common::tool_available(ready, "the page checkers", install) {
         return;
     }
