@@ -31,6 +31,8 @@ mod tests {
             site_admin: false,
             created_at: now,
             updated_at: now,
+            helpful_received: 0,
+            accepted_answers: 0,
         }
     }
 

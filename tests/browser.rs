@@ -52,10 +52,10 @@ async fn sign_up_verify_and_sign_in(window: Window, username: &str) {
     browser
         .click("form[action='/verify'] button[type=submit]")
         .await;
-    assert!(browser.text(".flash-success").await.contains("confirmed"));
+    browser.wait_for_text(".flash-success", "confirmed").await;
 
     browser.click("form[action='/sign-out'] button").await;
-    assert!(browser.text(".flash").await.contains("signed out"));
+    browser.wait_for_text(".flash", "signed out").await;
     browser
         .client
         .goto(&app.url("/sign-in"))
@@ -66,13 +66,13 @@ async fn sign_up_verify_and_sign_in(window: Window, username: &str) {
     browser
         .click("form[action='/sign-in'] button[type=submit]")
         .await;
-    assert!(browser.text(".flash-success").await.contains("signed in"));
+    browser.wait_for_text(".flash-success", "signed in").await;
     browser
         .client
         .goto(&app.url("/settings"))
         .await
         .expect("open settings");
-    assert!(browser.text("#verification").await.contains("Verified"));
+    browser.wait_for_text("#verification", "Verified").await;
     browser.screenshot(&format!("settings-{window:?}")).await;
     browser.close().await;
 }

@@ -194,6 +194,81 @@ pub fn insert_ignoring_duplicate_mail(
     }
 }
 
+/// Inserts a helpful vote unless the member already cast it.
+pub fn insert_ignoring_duplicate_vote(
+    c: &mut DbConn,
+    reply: crate::model::ReplyId,
+    user: crate::model::UserId,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::helpful_votes::dsl as h;
+    let row = (
+        h::reply_id.eq(reply),
+        h::user_id.eq(user),
+        h::created_at.eq(at),
+    );
+    match c {
+        DbConn::Postgres(pg) => diesel::insert_into(h::helpful_votes)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(pg),
+        DbConn::Sqlite(s) => diesel::insert_into(h::helpful_votes)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(s),
+    }
+}
+
+/// Inserts a me-too unless the member already said it.
+pub fn insert_ignoring_duplicate_me_too(
+    c: &mut DbConn,
+    topic: crate::model::TopicId,
+    user: crate::model::UserId,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::me_toos::dsl as m;
+    let row = (
+        m::topic_id.eq(topic),
+        m::user_id.eq(user),
+        m::created_at.eq(at),
+    );
+    match c {
+        DbConn::Postgres(pg) => diesel::insert_into(m::me_toos)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(pg),
+        DbConn::Sqlite(s) => diesel::insert_into(m::me_toos)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(s),
+    }
+}
+
+/// Inserts a topic follow unless it exists.
+pub fn insert_ignoring_duplicate_follow(
+    c: &mut DbConn,
+    topic: crate::model::TopicId,
+    user: crate::model::UserId,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::topic_follows::dsl as f;
+    let row = (
+        f::topic_id.eq(topic),
+        f::user_id.eq(user),
+        f::created_at.eq(at),
+    );
+    match c {
+        DbConn::Postgres(pg) => diesel::insert_into(f::topic_follows)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(pg),
+        DbConn::Sqlite(s) => diesel::insert_into(f::topic_follows)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ pub struct Mail<'a> {
     pub context: Context,
     /// Same key, same message: a repeated event never mails twice.
     pub dedupe_key: String,
+    /// The one-click unsubscribe URL, for mail people can opt out of.
+    pub unsubscribe: Option<String>,
 }
 
 /// Renders mail in the recipient's language and queues it; wakes the sender after commit.
@@ -82,6 +84,7 @@ impl Composer {
             body_html,
             next_attempt_at: now,
             created_at: now,
+            list_unsubscribe: mail.unsubscribe,
         };
         model::outbox::enqueue(c, &row)?;
         Ok(())

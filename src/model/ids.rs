@@ -39,4 +39,12 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(UserId, SessionId, OutboxEmailId);
+id_type!(
+    UserId,
+    SessionId,
+    OutboxEmailId,
+    BrandId,
+    ProductId,
+    TopicId,
+    ReplyId
+);

@@ -1,10 +1,16 @@
 //! Rows and their queries, one file per noun; no HTTP and no mail here.
 
 pub mod account_token;
+pub mod brand;
+pub mod follow;
 pub mod ids;
+pub mod me_too;
 pub mod outbox;
 pub mod rate_limit;
+pub mod reply;
 pub mod session;
+pub mod topic;
+pub mod topic_status;
 pub mod user;
 
 pub use ids::*;

@@ -18,6 +18,8 @@ pub struct NewOutboxEmail {
     pub body_html: String,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// The List-Unsubscribe URL for mail people can opt out of.
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -33,6 +35,7 @@ pub struct OutboxEmail {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Queues a message; a second message with the same dedupe key is dropped. Returns whether

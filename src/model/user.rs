@@ -21,6 +21,8 @@ pub struct User {
     pub site_admin: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub helpful_received: i32,
+    pub accepted_answers: i32,
 }
 
 #[derive(Debug, Insertable)]

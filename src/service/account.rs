@@ -125,6 +125,7 @@ fn send_address_proof(
                 account.id,
                 crate::secret::random_token()
             ),
+            unsubscribe: None,
         },
     )
 }
@@ -287,6 +288,7 @@ pub async fn request_reset(s: &Services, email: &str, lang: Lang, client: IpAddr
                     template,
                     context,
                     dedupe_key,
+                    unsubscribe: None,
                 },
             )
         })

@@ -118,6 +118,26 @@ impl Browser {
             .expect("text")
     }
 
+    /// Waits (up to 10 s) until an element matching `css` shows `expected`: clicks that
+    /// submit forms return before the next page has loaded.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(expected) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never showed {expected:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn path(&self) -> String {
         self.client
             .current_url()

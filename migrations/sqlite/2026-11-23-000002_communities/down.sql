@@ -1,0 +1,12 @@
+DROP TABLE brand_follows;
+DROP TABLE topic_follows;
+DROP TABLE helpful_votes;
+DROP TABLE me_toos;
+DROP TABLE replies;
+DROP TABLE topic_revisions;
+DROP TABLE topics;
+DROP TABLE products;
+DROP TABLE brands;
+ALTER TABLE outbox_emails DROP COLUMN list_unsubscribe;
+ALTER TABLE users DROP COLUMN accepted_answers;
+ALTER TABLE users DROP COLUMN helpful_received;

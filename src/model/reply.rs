@@ -1,0 +1,164 @@
+//! Replies to topics and the "helpful" votes they earn.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{ReplyId, TopicId, UserId};
+use crate::db::DbConn;
+use crate::db::schema::{helpful_votes, replies, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = replies)]
+pub struct Reply {
+    pub id: ReplyId,
+    pub topic_id: TopicId,
+    pub author_id: UserId,
+    pub body: String,
+    pub body_html: String,
+    pub official: bool,
+    pub helpful_count: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// A reply with who wrote it, as the topic page shows it.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct ReplyView {
+    pub reply: Reply,
+    pub author_username: String,
+    pub author_name: String,
+    pub author_points: (i32, i32),
+}
+
+pub fn insert(
+    c: &mut DbConn,
+    topic: TopicId,
+    author: UserId,
+    body: &str,
+    body_html: &str,
+    official: bool,
+    at: NaiveDateTime,
+) -> QueryResult<ReplyId> {
+    diesel::insert_into(replies::table)
+        .values((
+            replies::topic_id.eq(topic),
+            replies::author_id.eq(author),
+            replies::body.eq(body),
+            replies::body_html.eq(body_html),
+            replies::official.eq(official),
+            replies::created_at.eq(at),
+        ))
+        .returning(replies::id)
+        .get_result(c)
+}
+
+pub fn find(c: &mut DbConn, id: ReplyId) -> QueryResult<Reply> {
+    replies::table
+        .find(id)
+        .filter(replies::hidden.eq(false))
+        .select(Reply::as_select())
+        .first(c)
+}
+
+/// The visible replies of a topic, oldest first, with authors: one query however many.
+pub fn of_topic(c: &mut DbConn, topic: TopicId, limit: i64) -> QueryResult<Vec<ReplyView>> {
+    replies::table
+        .inner_join(users::table)
+        .filter(replies::topic_id.eq(topic).and(replies::hidden.eq(false)))
+        .order(replies::id)
+        .limit(limit)
+        .select((
+            Reply::as_select(),
+            users::username,
+            users::display_name,
+            (users::helpful_received, users::accepted_answers),
+        ))
+        .load(c)
+}
+
+/// Replies after `after` (exclusive) up to `limit`, for follower mail.
+pub fn since(
+    c: &mut DbConn,
+    topic: TopicId,
+    from: ReplyId,
+    limit: i64,
+) -> QueryResult<Vec<ReplyView>> {
+    replies::table
+        .inner_join(users::table)
+        .filter(
+            replies::topic_id
+                .eq(topic)
+                .and(replies::hidden.eq(false))
+                .and(replies::id.ge(from)),
+        )
+        .order(replies::id)
+        .limit(limit)
+        .select((
+            Reply::as_select(),
+            users::username,
+            users::display_name,
+            (users::helpful_received, users::accepted_answers),
+        ))
+        .load(c)
+}
+
+/// Which of `replies` the user found helpful.
+pub fn helpful_by(c: &mut DbConn, user: UserId, among: &[ReplyId]) -> QueryResult<Vec<ReplyId>> {
+    helpful_votes::table
+        .filter(
+            helpful_votes::user_id
+                .eq(user)
+                .and(helpful_votes::reply_id.eq_any(among)),
+        )
+        .select(helpful_votes::reply_id)
+        .load(c)
+}
+
+/// Records a vote once; returns whether this call added it.
+pub fn add_helpful(
+    c: &mut DbConn,
+    reply: ReplyId,
+    user: UserId,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let added = crate::db::backend::insert_ignoring_duplicate_vote(c, reply, user, at)? == 1;
+    if added {
+        diesel::update(replies::table.find(reply))
+            .set(replies::helpful_count.eq(replies::helpful_count + 1))
+            .execute(c)?;
+    }
+    Ok(added)
+}
+
+pub fn helpful_count(c: &mut DbConn, reply: ReplyId) -> QueryResult<i32> {
+    replies::table
+        .find(reply)
+        .select(replies::helpful_count)
+        .first(c)
+}
+
+/// Answers a member wrote (for the profile), newest first.
+pub fn by_author(
+    c: &mut DbConn,
+    author: UserId,
+    limit: i64,
+) -> QueryResult<Vec<(Reply, String, String, String)>> {
+    use crate::db::schema::{brands, topics};
+    replies::table
+        .inner_join(topics::table.inner_join(brands::table))
+        .filter(
+            replies::author_id
+                .eq(author)
+                .and(replies::hidden.eq(false))
+                .and(topics::hidden.eq(false)),
+        )
+        .order(replies::id.desc())
+        .limit(limit)
+        .select((
+            Reply::as_select(),
+            topics::title,
+            brands::slug,
+            topics::kind,
+        ))
+        .load(c)
+}

@@ -1,0 +1,302 @@
+//! Topics: the threads customers open, their lists, and their revisions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{BrandId, ProductId, ReplyId, TopicId, UserId};
+use crate::db::DbConn;
+use crate::db::schema::{brands, topic_revisions, topics, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = topics)]
+pub struct Topic {
+    pub id: TopicId,
+    pub brand_id: BrandId,
+    pub product_id: Option<ProductId>,
+    pub author_id: UserId,
+    pub kind: String,
+    pub feeling: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub status: String,
+    pub assignee_id: Option<UserId>,
+    pub accepted_reply_id: Option<ReplyId>,
+    pub hidden: bool,
+    pub me_too_count: i32,
+    pub reply_count: i32,
+    pub view_count: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub last_activity_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = topics)]
+pub struct NewTopic<'a> {
+    pub brand_id: BrandId,
+    pub product_id: Option<ProductId>,
+    pub author_id: UserId,
+    pub kind: &'a str,
+    pub feeling: Option<&'a str>,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub last_activity_at: NaiveDateTime,
+}
+
+/// A topic as lists show it, with its author and brand.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct TopicSummary {
+    pub id: TopicId,
+    pub kind: String,
+    pub feeling: Option<String>,
+    pub title: String,
+    pub status: String,
+    pub me_too_count: i32,
+    pub reply_count: i32,
+    pub answered: bool,
+    pub created_at: NaiveDateTime,
+    pub last_activity_at: NaiveDateTime,
+    pub author_username: String,
+    pub author_name: String,
+    pub brand_slug: String,
+    pub brand_name: String,
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    Recent,
+    Active,
+    Top,
+    Unanswered,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Recent, Sort::Active, Sort::Top, Sort::Unanswered];
+
+    pub fn parse(text: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Recent => "recent",
+            Sort::Active => "active",
+            Sort::Top => "top",
+            Sort::Unanswered => "unanswered",
+        }
+    }
+}
+
+/// What a list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub brand: Option<BrandId>,
+    pub author: Option<UserId>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub product: Option<ProductId>,
+}
+
+pub fn insert(c: &mut DbConn, row: &NewTopic) -> QueryResult<TopicId> {
+    diesel::insert_into(topics::table)
+        .values(row)
+        .returning(topics::id)
+        .get_result(c)
+}
+
+pub fn find(c: &mut DbConn, id: TopicId) -> QueryResult<Topic> {
+    topics::table.find(id).select(Topic::as_select()).first(c)
+}
+
+type SummaryColumns = (
+    topics::id,
+    topics::kind,
+    topics::feeling,
+    topics::title,
+    topics::status,
+    topics::me_too_count,
+    topics::reply_count,
+    diesel::dsl::IsNotNull<topics::accepted_reply_id>,
+    topics::created_at,
+    topics::last_activity_at,
+    users::username,
+    users::display_name,
+    brands::slug,
+    brands::name,
+);
+
+fn summary_columns() -> SummaryColumns {
+    (
+        topics::id,
+        topics::kind,
+        topics::feeling,
+        topics::title,
+        topics::status,
+        topics::me_too_count,
+        topics::reply_count,
+        topics::accepted_reply_id.is_not_null(),
+        topics::created_at,
+        topics::last_activity_at,
+        users::username,
+        users::display_name,
+        brands::slug,
+        brands::name,
+    )
+}
+
+/// A page of visible topics matching `filter` in `sort` order, and how many match in all.
+pub fn list(
+    c: &mut DbConn,
+    filter: &Filter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<TopicSummary>, i64)> {
+    let matching = || {
+        let mut query = topics::table
+            .inner_join(users::table.on(users::id.eq(topics::author_id)))
+            .inner_join(brands::table)
+            .filter(topics::hidden.eq(false))
+            .into_boxed();
+        if let Some(brand) = filter.brand {
+            query = query.filter(topics::brand_id.eq(brand));
+        }
+        if let Some(author) = filter.author {
+            query = query.filter(topics::author_id.eq(author));
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(topics::kind.eq(kind.clone()));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(topics::status.eq(status.clone()));
+        }
+        if let Some(product) = filter.product {
+            query = query.filter(topics::product_id.eq(product));
+        }
+        if sort == Sort::Unanswered {
+            query = query.filter(topics::reply_count.eq(0));
+        }
+        query
+    };
+    let total = matching().count().get_result(c)?;
+    let ordered = match sort {
+        Sort::Recent | Sort::Unanswered => {
+            matching().order((topics::created_at.desc(), topics::id.desc()))
+        }
+        Sort::Active => matching().order((topics::last_activity_at.desc(), topics::id.desc())),
+        Sort::Top => {
+            matching().order((topics::me_too_count.desc(), topics::last_activity_at.desc()))
+        }
+    };
+    let rows = ordered
+        .select(summary_columns())
+        .limit(limit)
+        .offset(offset)
+        .load(c)?;
+    Ok((rows, total))
+}
+
+/// Keeps the text before an edit.
+pub fn insert_revision(
+    c: &mut DbConn,
+    topic: &Topic,
+    editor: UserId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(topic_revisions::table)
+        .values((
+            topic_revisions::topic_id.eq(topic.id),
+            topic_revisions::editor_id.eq(editor),
+            topic_revisions::title.eq(&topic.title),
+            topic_revisions::body.eq(&topic.body),
+            topic_revisions::created_at.eq(at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn revision_count(c: &mut DbConn, topic: TopicId) -> QueryResult<i64> {
+    topic_revisions::table
+        .filter(topic_revisions::topic_id.eq(topic))
+        .count()
+        .get_result(c)
+}
+
+pub fn set_text(
+    c: &mut DbConn,
+    id: TopicId,
+    title: &str,
+    body: &str,
+    body_html: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set((
+            topics::title.eq(title),
+            topics::body.eq(body),
+            topics::body_html.eq(body_html),
+            topics::edited_at.eq(at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Counts a reply: activity, reply count, and the first response by someone else.
+pub fn note_reply(
+    c: &mut DbConn,
+    topic: &Topic,
+    replier: UserId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let first_response = topic.first_response_at.or(if replier == topic.author_id {
+        None
+    } else {
+        Some(at)
+    });
+    diesel::update(topics::table.find(topic.id))
+        .set((
+            topics::reply_count.eq(topics::reply_count + 1),
+            topics::last_activity_at.eq(at),
+            topics::first_response_at.eq(first_response),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_accepted(
+    c: &mut DbConn,
+    id: TopicId,
+    reply: Option<ReplyId>,
+    status: &str,
+) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set((
+            topics::accepted_reply_id.eq(reply),
+            topics::status.eq(status),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn add_me_too_count(c: &mut DbConn, id: TopicId, delta: i32) -> QueryResult<i32> {
+    diesel::update(topics::table.find(id))
+        .set(topics::me_too_count.eq(topics::me_too_count + delta))
+        .returning(topics::me_too_count)
+        .get_result(c)
+}
+
+/// Adds views counted in memory since the last flush.
+pub fn add_views(c: &mut DbConn, id: TopicId, views: i64) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::view_count.eq(topics::view_count + views))
+        .execute(c)?;
+    Ok(())
+}
