@@ -26,10 +26,11 @@ pub struct AppState {
     pub key: SigningKey,
     pub base_url: String,
     pub secure_cookies: bool,
+    pub views: Arc<crate::jobs::views::ViewCounter>,
 }
 
-/// Largest JSON body the API accepts.
-const JSON_LIMIT: usize = 64 * 1024;
+/// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
+const JSON_LIMIT: usize = 256 * 1024;
 
 /// Opens the database and applies pending migrations.
 pub fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -90,6 +91,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         retry_base: std::time::Duration::from_secs(config.mail_retry_secs),
     };
     let janitor_task = actix_web::rt::spawn(crate::jobs::janitor::run(db.clone(), stopped.clone()));
+    let views = Arc::new(crate::jobs::views::ViewCounter::default());
+    let views_task = actix_web::rt::spawn(views.clone().run(db.clone(), stopped.clone()));
+    let follower_mail = crate::jobs::follower_mail::FollowerMail {
+        db: db.clone(),
+        mail: composer.clone(),
+        key: key.clone(),
+    };
+    let follower_task = actix_web::rt::spawn(follower_mail.run(stopped.clone()));
     let sender_task = actix_web::rt::spawn(sender.run(stopped));
 
     let config = Arc::new(config);
@@ -100,12 +109,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             limits: RateLimits {
                 enabled: config.rate_limits,
             },
+            points: config.points,
         },
         config: config.clone(),
         tera,
         key,
         secure_cookies: base_url.starts_with("https://"),
         base_url: base_url.clone(),
+        views,
     });
     let assets = web::Data::from(assets);
     let server = HttpServer::new(move || {
@@ -139,6 +150,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     server.await.context("the HTTP server failed")?;
     tracing::info!("stopped accepting; stopping background tasks");
     let _ = stop_tasks.send(true);
+    let _ = follower_task.await;
+    let _ = views_task.await;
     let _ = sender_task.await;
     let _ = janitor_task.await;
     Ok(())

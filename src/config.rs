@@ -27,6 +27,7 @@ pub struct Config {
     /// First retry delay for mail that failed transiently; it doubles on each attempt.
     pub mail_retry_secs: u64,
     pub log: String,
+    pub points: crate::service::PointsRule,
 }
 
 /// One setting: its environment name, its TOML key, and what it accepts.
@@ -95,6 +96,18 @@ const SETTINGS: &[Setting] = &[
     Setting {
         env: "KOTAE_LOG",
         accepts: "a tracing filter such as info or kotae=debug",
+    },
+    Setting {
+        env: "KOTAE_POINTS_HELPFUL",
+        accepts: "points per helpful vote, from 0 to 100",
+    },
+    Setting {
+        env: "KOTAE_POINTS_ACCEPTED",
+        accepts: "points per accepted answer, from 0 to 100",
+    },
+    Setting {
+        env: "KOTAE_CHAMPION_POINTS",
+        accepts: "points that make a champion, from 1 to 1000000",
     },
 ];
 
@@ -185,6 +198,11 @@ impl Config {
         let db_pool_size =
             sources.number("KOTAE_DB_POOL_SIZE", (cores * 4).max(8), 1..=1000)? as u32;
         let mail_retry_secs = sources.number("KOTAE_MAIL_RETRY_SECONDS", 30, 1..=3600)?;
+        let points = crate::service::PointsRule {
+            helpful: sources.number("KOTAE_POINTS_HELPFUL", 1, 0..=100)? as i32,
+            accepted: sources.number("KOTAE_POINTS_ACCEPTED", 5, 0..=100)? as i32,
+            champion_at: sources.number("KOTAE_CHAMPION_POINTS", 50, 1..=1_000_000)? as i32,
+        };
         let log = sources.checked("KOTAE_LOG", "info", |v| {
             tracing_subscriber::EnvFilter::try_new(v).is_ok()
         })?;
@@ -205,6 +223,7 @@ impl Config {
             db_pool_size,
             mail_retry_secs,
             log,
+            points,
         })
     }
 

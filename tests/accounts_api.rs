@@ -111,7 +111,7 @@ fn bad_input_gets_400_413_or_422_and_writes_nothing() {
             client.send_raw("POST", path, "application/json", b"[1, 2]".to_vec(), &[]);
         assert_eq!(wrong_shape.status, 400, "{path}");
 
-        let huge = format!("{{\"username\": \"{}\"}}", "x".repeat(100 * 1024));
+        let huge = format!("{{\"username\": \"{}\"}}", "x".repeat(300 * 1024));
         let oversized = client.send_raw("POST", path, "application/json", huge.into_bytes(), &[]);
         assert_eq!(oversized.status, 413, "{path}");
         assert_eq!(oversized.json()["type"], "payload_too_large");

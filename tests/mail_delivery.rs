@@ -57,6 +57,19 @@ fn a_killed_server_keeps_acknowledged_accounts_and_sends_queued_mail_after_resta
     let port = app.smtp.port();
     app.smtp.stop();
     sign_up(&app, "daichi");
+    // kill once the failed attempt is recorded: a kill in the middle of an attempt leaves
+    // the row leased, and on PostgreSQL a lease is only taken back when it lapses
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while outbox_to(&app, "daichi@example.com")
+        .first()
+        .is_none_or(|row| row.attempts == 0)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery attempt was recorded"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     app.kill();
 
     let back = SmtpSink::start_on(port);

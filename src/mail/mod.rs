@@ -65,7 +65,11 @@ impl Composer {
         context.insert("lang", mail.lang.code());
         context.insert("base_url", &self.base_url);
         let subject_key = format!("mail.{}.subject", mail.template);
-        let subject = single_line(&i18n::t_with(mail.lang, &subject_key, &[("site", "Kotae")]));
+        let subject = fill_from(
+            &context,
+            &i18n::t_with(mail.lang, &subject_key, &[("site", "Kotae")]),
+        );
+        let subject = single_line(&subject);
         context.insert("subject", &subject);
         let render = |name: String| {
             self.tera
@@ -89,6 +93,23 @@ impl Composer {
         model::outbox::enqueue(c, &row)?;
         Ok(())
     }
+}
+
+/// Fills `{name}` placeholders with the context's string values of that name.
+fn fill_from(context: &Context, text: &str) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        filled.push_str(&rest[..start]);
+        let name = &rest[start + 1..start + len];
+        filled.push_str(context.get(name).and_then(|v| v.as_str()).unwrap_or(""));
+        rest = &rest[start + len + 1..];
+    }
+    filled.push_str(rest);
+    filled
 }
 
 /// Text safe for a header: control characters (CR and LF among them) become spaces.

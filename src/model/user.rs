@@ -152,3 +152,28 @@ pub fn set_site_admin(c: &mut DbConn, id: UserId, admin: bool) -> QueryResult<()
 pub fn count(c: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(c)
 }
+
+/// Credits a member with helpful votes and accepted answers (negative to take back).
+pub fn add_points(c: &mut DbConn, id: UserId, helpful: i32, accepted: i32) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::helpful_received.eq(users::helpful_received + helpful),
+            users::accepted_answers.eq(users::accepted_answers + accepted),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Topics and replies a member has written.
+pub fn post_count(c: &mut DbConn, id: UserId) -> QueryResult<i64> {
+    use crate::db::schema::{replies, topics};
+    let topics: i64 = topics::table
+        .filter(topics::author_id.eq(id))
+        .count()
+        .get_result(c)?;
+    let replies: i64 = replies::table
+        .filter(replies::author_id.eq(id))
+        .count()
+        .get_result(c)?;
+    Ok(topics + replies)
+}

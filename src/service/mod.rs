@@ -1,6 +1,8 @@
 //! Use cases, each one transaction: what the pages and the API both call.
 
 pub mod account;
+pub mod brand;
+pub mod topic;
 pub mod validate;
 
 use std::net::IpAddr;
@@ -16,6 +18,26 @@ pub struct Services {
     pub db: Db,
     pub mail: Composer,
     pub limits: RateLimits,
+    pub points: PointsRule,
+}
+
+/// What members earn: points per helpful vote and per accepted answer, and the points that
+/// make a community champion (KOTAE_POINTS_HELPFUL, KOTAE_POINTS_ACCEPTED, KOTAE_CHAMPION_POINTS).
+#[derive(Clone, Copy, Debug)]
+pub struct PointsRule {
+    pub helpful: i32,
+    pub accepted: i32,
+    pub champion_at: i32,
+}
+
+impl PointsRule {
+    pub fn points(&self, helpful_received: i32, accepted_answers: i32) -> i32 {
+        helpful_received * self.helpful + accepted_answers * self.accepted
+    }
+
+    pub fn is_champion(&self, points: i32) -> bool {
+        points >= self.champion_at
+    }
 }
 
 /// The rate limits of DESIGN.md, or none when KOTAE_RATE_LIMITS=off (benchmarks only).
@@ -48,6 +70,17 @@ pub const RESET_PER_EMAIL: Rule = Rule {
     burst: 3,
     period_secs: 3600,
 };
+/// Topics and replies per member, and the tighter rule for a member's first posts.
+pub const POSTS_PER_MEMBER: Rule = Rule {
+    burst: 30,
+    period_secs: 3600,
+};
+pub const FIRST_POSTS_PER_MINUTE: Rule = Rule {
+    burst: 3,
+    period_secs: 60,
+};
+/// A member with fewer posts than this is new, and posts under FIRST_POSTS_PER_MINUTE.
+pub const NEW_MEMBER_POSTS: i64 = 5;
 /// Verification and email-change mails per account.
 pub const MAILS_PER_ACCOUNT: Rule = Rule {
     burst: 5,
@@ -64,6 +97,26 @@ impl RateLimits {
         db.run(move |c| rate_limit::hit(c, &key, rule, now_ms))
             .await
     }
+}
+
+/// Counts a post (topic or reply) against the member's buckets: 429 when posting too fast.
+/// A member's first posts go through a tighter bucket, which slows down new spam accounts.
+pub async fn count_post(s: &Services, me: &crate::model::user::User) -> AppResult<()> {
+    if !s.limits.enabled {
+        return Ok(());
+    }
+    let id = me.id;
+    let posts =
+        s.db.run(move |c| Ok(crate::model::user::post_count(c, id)?))
+            .await?;
+    if posts < NEW_MEMBER_POSTS {
+        s.limits
+            .hit(&s.db, format!("first-posts:{id}"), FIRST_POSTS_PER_MINUTE)
+            .await?;
+    }
+    s.limits
+        .hit(&s.db, format!("posts:{id}"), POSTS_PER_MEMBER)
+        .await
 }
 
 /// The client address a rate limit is keyed on.

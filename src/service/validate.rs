@@ -96,6 +96,125 @@ pub fn token(value: &str, errors: &mut Vec<FieldError>) -> String {
     token
 }
 
+/// One line of text for people (names, titles): trimmed, control characters dropped, and
+/// between `min` and `max` characters.
+pub fn plain_text(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let text: String = value
+        .trim()
+        .chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .collect();
+    let count = text.chars().count();
+    if count < min {
+        let code = if count == 0 { "required" } else { "too_short" };
+        errors.push(FieldError::new(
+            field,
+            code,
+            format!("must be at least {min} characters"),
+        ));
+    } else if count > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    text
+}
+
+/// Text that may span lines (bodies): only the length is checked, in characters.
+pub fn body(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let text = value.trim().replace("\r\n", "\n");
+    let count = text.chars().count();
+    if count < min {
+        errors.push(FieldError::new(field, "required", "is required"));
+    } else if count > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    text
+}
+
+/// A slug as given: lowercase ASCII letters, digits and single hyphens, 2 to 40 long.
+pub fn slug(field: &'static str, value: &str, errors: &mut Vec<FieldError>) -> String {
+    let slug = value.trim().to_string();
+    let valid = (2..=40).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--");
+    if !valid {
+        errors.push(FieldError::new(
+            field,
+            "slug_invalid",
+            "use 2 to 40 of a-z, 0-9 and single hyphens",
+        ));
+    }
+    slug
+}
+
+/// A slug made from a name; names with no ASCII letters or digits need one given.
+pub fn slug_from(field: &'static str, name: &str, errors: &mut Vec<FieldError>) -> String {
+    let mut slug = String::new();
+    for ch in name.to_lowercase().chars() {
+        if ch.is_ascii_alphanumeric() {
+            slug.push(ch);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
+    let slug = slug.trim_end_matches('-').to_string();
+    if slug.len() < 2 {
+        errors.push(FieldError::new(
+            field,
+            "slug_required",
+            "give a slug of a-z, 0-9 and hyphens for this name",
+        ));
+    }
+    slug
+}
+
+/// A web domain such as example.com: no scheme, no path.
+pub fn domain(value: &str, errors: &mut Vec<FieldError>) -> String {
+    let domain = value.trim().trim_end_matches('.').to_lowercase();
+    let valid = domain.len() <= 253
+        && domain.contains('.')
+        && domain.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if !valid {
+        errors.push(FieldError::new(
+            "domain",
+            "domain_invalid",
+            "give a domain such as example.com",
+        ));
+    }
+    domain
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +239,23 @@ mod tests {
         new_password("password", "short", &mut errors);
         new_password("password", &"x".repeat(1025), &mut errors);
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn slugs_come_from_names_or_must_be_given() {
+        let mut errors = vec![];
+        assert_eq!(
+            slug_from("slug", "Acme Printers, Inc.", &mut errors),
+            "acme-printers-inc"
+        );
+        assert!(errors.is_empty());
+        slug_from("slug", "さくらカメラ", &mut errors);
+        assert_eq!(errors[0].code, "slug_required");
+        let mut errors = vec![];
+        for bad in ["A", "-x", "x-", "a--b", "ab_c", "über"] {
+            slug("slug", bad, &mut errors);
+        }
+        assert_eq!(errors.len(), 6);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use super::errors::PageError;
 use super::session;
 use crate::error::AppError;
 
-/// Largest form body a page accepts (topic bodies later stay well below).
-pub const FORM_LIMIT: usize = 256 * 1024;
+/// Largest form body a page accepts: 50,000 Japanese characters, percent-encoded, fit.
+pub const FORM_LIMIT: usize = 512 * 1024;
 
 #[derive(Deserialize)]
 struct CsrfOnly {

@@ -3,7 +3,9 @@
 pub mod accounts;
 pub mod assets;
 pub mod client;
+pub mod communities;
 pub mod errors;
+pub mod feeds;
 pub mod forms;
 pub mod middleware;
 pub mod page;
@@ -12,11 +14,8 @@ pub mod templates;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use errors::PageError;
-use page::Page;
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
+    cfg.route("/", web::get().to(communities::home))
         .route("/healthz", web::get().to(healthz))
         .route("/assets/{name}", web::get().to(assets::serve_asset))
         .route("/language", web::post().to(accounts::switch_language))
@@ -63,13 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/sign-out-everywhere",
             web::post().to(accounts::sign_out_everywhere),
-        );
-}
-
-async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
-    Page::new(&req, "home.title")
-        .await?
-        .render(&req, "home.html")
+        )
+        .configure(communities::routes);
 }
 
 /// Liveness and readiness: answers 200 when the database answers.

@@ -57,6 +57,7 @@ impl Page {
         context.insert("lang", lang.code());
         context.insert("errors", &HashMap::<String, String>::new());
         context.insert("failed_form", "");
+        context.insert("page_title", "");
         context.insert("title_key", title_key);
         context.insert("csrf_token", &session::csrf_token(req, &state));
         context.insert("path", &current_path(req));

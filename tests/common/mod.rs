@@ -151,7 +151,7 @@ impl TestApp {
             .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|_| {
                 let _ = child.kill();
-                panic!("kotae did not start within 30 s");
+                panic!("kotae exited or did not start within 30 s (its output is above)");
             });
         self.base = base;
         self.child = Some(child);
