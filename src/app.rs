@@ -32,6 +32,29 @@ pub struct AppState {
 /// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
 const JSON_LIMIT: usize = 256 * 1024;
 
+/// SIGTERM and SIGINT, registered before the server says it listens, so a stop signal is
+/// never met by the default action (an abrupt exit).
+fn stop_signals() -> anyhow::Result<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    Ok((
+        signal(SignalKind::terminate())?,
+        signal(SignalKind::interrupt())?,
+    ))
+}
+
+/// Stops accepting, lets requests in flight finish, then lets `serve` stop the tasks.
+async fn stop_on_signal(
+    server: actix_web::dev::ServerHandle,
+    (mut terminate, mut interrupt): (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+) {
+    let name = tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    };
+    tracing::info!("{name} received: finishing requests in flight, then stopping");
+    server.stop(true).await;
+}
+
 /// Opens the database and applies pending migrations.
 pub fn open_database(config: &Config) -> anyhow::Result<Db> {
     if Backend::of_url(&config.database_url) == Backend::Sqlite
@@ -144,8 +167,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     })
     .workers(config.workers)
     .shutdown_timeout(30)
+    .disable_signals()
     .listen(listener)?
     .run();
+    actix_web::rt::spawn(stop_on_signal(server.handle(), stop_signals()?));
     tracing::info!("kotae listening on http://{address} (links in mail point to {base_url})");
     server.await.context("the HTTP server failed")?;
     tracing::info!("stopped accepting; stopping background tasks");

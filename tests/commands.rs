@@ -126,6 +126,9 @@ fn migrate_applies_the_schema_and_is_repeatable() {
 fn sigterm_finishes_requests_in_flight_and_keeps_what_it_acknowledged() {
     let mut app = TestApp::start();
     let base = app.base.clone();
+    // once a worker has answered, new connections are accepted at once: requests sent now
+    // are in flight, not waiting in the kernel's backlog
+    assert_eq!(app.client().get("/healthz").status, 200);
     let requests: Vec<_> = (0..6)
         .map(|i| {
             let base = base.clone();

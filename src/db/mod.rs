@@ -60,6 +60,10 @@ impl Db {
     /// Opens the pool; the first connection is made at once so a bad URL fails start-up.
     pub fn open(url: &str, size: u32) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
+        if backend == Backend::Sqlite {
+            // switch the file to WAL once, before the pool opens its connections side by side
+            connect(url)?;
+        }
         let manager = ConnectionManager::<DbConn>::new(sqlite_path(url));
         let pool = Pool::builder()
             .max_size(size)
