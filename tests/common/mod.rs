@@ -8,6 +8,7 @@
 )]
 
 pub mod browser;
+pub mod html_safety;
 pub mod smtp;
 
 use std::io::{BufRead, BufReader};

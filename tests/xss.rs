@@ -1,0 +1,212 @@
+//! Script-injection payloads in every place a member can type, checked in every place they
+//! come out: pages, the API's HTML, Atom feeds and mail.
+
+mod common;
+
+use std::time::Duration;
+
+use common::html_safety::dangers;
+use common::{Member, TestApp};
+use serde_json::{Value, json};
+
+const PAYLOADS: [&str; 38] = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](  javascript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<iframe src=\"https://evil.example\"></iframe>",
+    "<object data=\"x.swf\"></object>",
+    "<embed src=\"x.swf\">",
+    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    "<details open ontoggle=alert(1)>",
+    "<body onload=alert(1)>",
+    "<style>body{background:url(javascript:alert(1))}</style>",
+    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    "\"><script>alert(1)</script>",
+    "'><img src=x onerror=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    "<a href=\"&#106;avascript:alert(1)\">x</a>",
+    "[x](&#106;avascript:alert(1))",
+    "<scr<script>ipt>alert(1)</script>",
+    "<form action=\"javascript:alert(1)\"><button>x</button></form>",
+    "<button formaction=\"javascript:alert(1)\">x</button>",
+    "<input autofocus onfocus=alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    "<base href=\"javascript:alert(1)//\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "[a](<javascript:alert(1)>)",
+    "<![CDATA[<script>alert(1)</script>]]>",
+    "<!--<script>alert(1)</script>-->",
+    "{{ 7*7 }} {% raw %} ${7*7}",
+    "]]></content><script>alert(1)</script>",
+    "Subject\r\nBcc: evil@example.com\r\n\r\n<script>alert(1)</script>",
+];
+
+fn as_member(app: &TestApp, m: &Member, method: &str, path: &str, body: Value) -> (u16, Value) {
+    app.client().send_json(
+        method,
+        path,
+        &body,
+        &[("authorization", &format!("Bearer {}", m.token))],
+    )
+}
+
+fn assert_harmless(place: &str, html: &str) {
+    let found = dangers(html);
+    assert!(found.is_empty(), "{place} lets script through: {found:?}");
+}
+
+/// The HTML inside an Atom feed's escaped content elements, unescaped as a feed reader would.
+fn feed_contents(xml: &str) -> Vec<String> {
+    xml.split("<content type=\"html\">")
+        .skip(1)
+        .map(|rest| {
+            rest.split("</content>")
+                .next()
+                .unwrap_or_default()
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+#[test]
+fn payloads_come_out_harmless_everywhere() {
+    let app = TestApp::start();
+    let (alice, bob) = (app.member("alice"), app.member("bob"));
+    let browser = app.client();
+    browser.submit(
+        "/sign-in",
+        "/sign-in",
+        &[("login", "alice"), ("password", common::PASSWORD)],
+    );
+    browser.submit(
+        "/settings",
+        "/settings/profile",
+        &[
+            ("display_name", "<img src=x onerror=alert(1)>"),
+            ("language", "en"),
+        ],
+    );
+
+    let (status, body) = as_member(
+        &app,
+        &alice,
+        "POST",
+        "/api/v1/brands",
+        json!({
+            "name": "<script>alert(1)</script> Brand", "slug": "xss", "description": PAYLOADS[1], "products": [PAYLOADS[2]],
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+    let mut topics = vec![];
+    for (i, payload) in PAYLOADS.iter().enumerate() {
+        let title: String = format!("T{i} {payload}").chars().take(200).collect();
+        let (status, topic) = as_member(
+            &app,
+            &alice,
+            "POST",
+            "/api/v1/brands/xss/topics",
+            json!({
+                "kind": "question", "title": title, "body": payload,
+            }),
+        );
+        assert_eq!(status, 201, "payload {i}: {topic}");
+        let id = topic["id"].as_i64().expect("id");
+        assert_harmless(
+            &format!("API body_html of payload {i}"),
+            topic["body_html"].as_str().expect("html"),
+        );
+        let (status, reply) = as_member(
+            &app,
+            &bob,
+            "POST",
+            &format!("/api/v1/topics/{id}/replies"),
+            json!({ "body": payload }),
+        );
+        assert_eq!(status, 201, "payload {i}: {reply}");
+        assert_harmless(
+            &format!("API reply body_html of payload {i}"),
+            reply["body_html"].as_str().expect("html"),
+        );
+        topics.push(id);
+    }
+
+    for (i, id) in topics.iter().enumerate() {
+        let page = browser.get(&format!("/brands/xss/topics/{id}"));
+        assert_eq!(page.status, 200);
+        assert_harmless(&format!("topic page of payload {i}"), &page.body);
+        let feed = app
+            .client()
+            .get(&format!("/brands/xss/topics/{id}/feed.atom"));
+        assert_harmless(&format!("topic feed of payload {i}"), &feed.body);
+        for content in feed_contents(&feed.body) {
+            assert_harmless(&format!("topic feed entry of payload {i}"), &content);
+        }
+    }
+    for path in [
+        "/",
+        "/brands/xss",
+        "/brands/xss?sort=top",
+        "/users/alice",
+        "/users/bob",
+        "/brands/xss/ask",
+    ] {
+        assert_harmless(path, &browser.get(path).body);
+    }
+    let feed = app.client().get("/brands/xss/feed.atom").body;
+    assert_harmless("brand feed", &feed);
+    let contents = feed_contents(&feed);
+    assert_eq!(contents.len(), 30, "the feed holds the newest 30 topics");
+    for content in contents {
+        assert_harmless("brand feed entry", &content);
+    }
+
+    // alice follows every topic she opened; bob's replies reach her by mail
+    let mail = app
+        .smtp
+        .wait_for(&alice.email, 1 + PAYLOADS.len(), Duration::from_secs(60));
+    for message in mail.iter().skip(1) {
+        assert_harmless(
+            &format!("mail {}", message.subject()),
+            &message.html_body().expect("html part"),
+        );
+        assert!(message.header("bcc").is_none(), "a title added a header");
+        assert!(!message.subject().contains('\n'));
+    }
+}
+
+#[test]
+fn the_checker_sees_the_raw_payloads() {
+    // the check above proves something only if the payloads, rendered without the
+    // sanitiser, trip it
+    let unsanitised = |markdown: &str| {
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(markdown));
+        html
+    };
+    let flagged = PAYLOADS
+        .iter()
+        .filter(|p| !dangers(&unsanitised(p)).is_empty())
+        .count();
+    assert!(
+        flagged >= 30,
+        "only {flagged} payloads were seen as dangerous before sanitising"
+    );
+    assert!(
+        !dangers(&kotae::markdown::to_html("plain **text**"))
+            .iter()
+            .any(|d| !d.is_empty())
+    );
+}
