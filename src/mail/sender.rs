@@ -193,7 +193,17 @@ fn build_message(from: &Mailbox, row: &OutboxEmail) -> anyhow::Result<Message> {
         .to_address
         .parse()
         .context("the recipient address is not valid")?;
-    Message::builder()
+    let mut builder = Message::builder();
+    if let Some(url) = &row.list_unsubscribe {
+        // RFC 8058: mail clients offer one-click unsubscribe, POSTing to the URL
+        let list_unsubscribe = header::HeaderName::new_from_ascii_str("List-Unsubscribe");
+        let one_click = header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
+        let value = format!("<{}>", crate::mail::single_line(url));
+        builder = builder
+            .raw_header(header::HeaderValue::new(list_unsubscribe, value))
+            .raw_header(header::HeaderValue::new(one_click, "List-Unsubscribe=One-Click".into()));
+    }
+    builder
         .from(from.clone())
         .to(to)
         .subject(crate::mail::single_line(&row.subject))
