@@ -171,15 +171,43 @@ mod tests {
             );
         }
         let codes = [
-            "required", "username_length", "username_chars", "username_taken", "email_invalid",
-            "password_short", "password_long", "display_name_long", "token_invalid", "address_taken",
-            "login_mismatch", "current_password_wrong", "language_invalid", "slug_reserved", "too_many",
-            "too_short", "too_long", "slug_invalid", "slug_required", "domain_invalid", "name_taken",
-            "slug_taken", "kind_invalid", "feeling_invalid", "product_invalid", "own_topic", "own_reply",
-            "not_a_question", "reply_invalid", "status_invalid", "sort_invalid",
+            "required",
+            "username_length",
+            "username_chars",
+            "username_taken",
+            "email_invalid",
+            "password_short",
+            "password_long",
+            "display_name_long",
+            "token_invalid",
+            "address_taken",
+            "login_mismatch",
+            "current_password_wrong",
+            "language_invalid",
+            "slug_reserved",
+            "too_many",
+            "too_short",
+            "too_long",
+            "slug_invalid",
+            "slug_required",
+            "domain_invalid",
+            "name_taken",
+            "slug_taken",
+            "kind_invalid",
+            "feeling_invalid",
+            "product_invalid",
+            "own_topic",
+            "own_reply",
+            "not_a_question",
+            "reply_invalid",
+            "status_invalid",
+            "sort_invalid",
         ];
         for code in codes {
-            assert!(!t(Lang::En, &format!("field_error.{code}")).is_empty(), "field_error.{code}");
+            assert!(
+                !t(Lang::En, &format!("field_error.{code}")).is_empty(),
+                "field_error.{code}"
+            );
         }
     }
 

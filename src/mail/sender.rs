@@ -201,7 +201,10 @@ fn build_message(from: &Mailbox, row: &OutboxEmail) -> anyhow::Result<Message> {
         let value = format!("<{}>", crate::mail::single_line(url));
         builder = builder
             .raw_header(header::HeaderValue::new(list_unsubscribe, value))
-            .raw_header(header::HeaderValue::new(one_click, "List-Unsubscribe=One-Click".into()));
+            .raw_header(header::HeaderValue::new(
+                one_click,
+                "List-Unsubscribe=One-Click".into(),
+            ));
     }
     builder
         .from(from.clone())
