@@ -137,4 +137,5 @@ fn main() {
         );
     }
     let _ = server.kill();
+    let _ = server.wait();
 }
