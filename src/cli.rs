@@ -28,6 +28,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Load a small demo community (brands, members, threads in English and Japanese).
+    Demo,
     /// Create a site admin, or make an existing account one. The password is read from a
     /// prompt, or from the first line of standard input when it is not a terminal.
     CreateAdmin {
@@ -52,6 +54,11 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { username, email } => create_admin(&config, &username, &email),
+        Command::Demo => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let db = crate::app::open_database(&config)?;
+            crate::demo::load(&mut *db.get()?)
+        }
     }
 }
 

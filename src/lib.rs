@@ -6,6 +6,7 @@ pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod jobs;

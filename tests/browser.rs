@@ -86,3 +86,105 @@ async fn member_signs_up_follows_the_mailed_link_and_signs_in_on_a_phone() {
 async fn member_signs_up_follows_the_mailed_link_and_signs_in_on_a_desktop() {
     sign_up_verify_and_sign_in(Window::Desktop, "deskuser").await;
 }
+
+async fn sign_in(browser: &Browser, app: &TestApp, login: &str) {
+    browser
+        .client
+        .goto(&app.url("/sign-in"))
+        .await
+        .expect("open sign-in");
+    browser.fill("#f-login", login).await;
+    browser.fill("#f-password", PASSWORD).await;
+    browser
+        .click("form[action='/sign-in'] button[type=submit]")
+        .await;
+    browser.wait_for_text(".flash-success", "signed in").await;
+}
+
+async fn ask_answer_accept(window: Window) {
+    let app = TestApp::start();
+    let alice = app.member("alice");
+    app.member("bob");
+    let created = app.client().send_json(
+        "POST",
+        "/api/v1/brands",
+        &serde_json::json!({ "name": "Acme Printers", "slug": "acme", "products": ["LaserJet 5"] }),
+        &[("authorization", &format!("Bearer {}", alice.token))],
+    );
+    assert_eq!(created.0, 201);
+    let Some(browser) = Browser::start(window).await else {
+        return;
+    };
+
+    sign_in(&browser, &app, "alice").await;
+    browser
+        .client
+        .goto(&app.url("/brands/acme/ask"))
+        .await
+        .expect("open ask");
+    browser.click("input[name=kind][value=question]").await;
+    browser.fill("#f-title", "Printer jams on page 2").await;
+    browser
+        .fill("#f-body", "Every **second** page jams. What can I do?")
+        .await;
+    browser.click("input[name=feeling][value=frustrated]").await;
+    browser
+        .click("form[action$='/ask'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text(".flash-success", "Your topic is posted")
+        .await;
+    let topic_path = browser.path().await;
+    assert!(
+        topic_path.starts_with("/brands/acme/topics/"),
+        "{topic_path}"
+    );
+    browser.click("form[action='/sign-out'] button").await;
+    browser.wait_for_text(".flash", "signed out").await;
+
+    sign_in(&browser, &app, "bob").await;
+    browser
+        .client
+        .goto(&app.url(&topic_path))
+        .await
+        .expect("open topic");
+    browser
+        .fill("#f-reply", "Open the rear tray and remove the torn sheet.")
+        .await;
+    browser.click("#reply-form button[type=submit]").await;
+    browser
+        .wait_for_text(".replies", "remove the torn sheet")
+        .await;
+    browser.click("form[action='/sign-out'] button").await;
+    browser.wait_for_text(".flash", "signed out").await;
+
+    sign_in(&browser, &app, "alice").await;
+    browser
+        .client
+        .goto(&app.url(&topic_path))
+        .await
+        .expect("open topic");
+    browser.click("form[action$='/accept'] button").await;
+    browser
+        .wait_for_text(".accepted", "remove the torn sheet")
+        .await;
+    browser.wait_for_text(".topic", "Answered").await;
+    browser.screenshot(&format!("topic-{window:?}")).await;
+    browser
+        .client
+        .goto(&app.url("/brands/acme"))
+        .await
+        .expect("open brand");
+    browser.screenshot(&format!("brand-{window:?}")).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn customer_asks_another_answers_and_the_asker_accepts_on_a_phone() {
+    ask_answer_accept(Window::Phone).await;
+}
+
+#[tokio::test]
+async fn customer_asks_another_answers_and_the_asker_accepts_on_a_desktop() {
+    ask_answer_accept(Window::Desktop).await;
+}

@@ -170,3 +170,42 @@ fn sigterm_finishes_requests_in_flight_and_keeps_what_it_acknowledged() {
         assert_eq!(status, 201, "account {i} was acknowledged, so it exists");
     }
 }
+
+#[test]
+fn demo_loads_a_living_community_once() {
+    let app = TestApp::start();
+    let env = [
+        (
+            "KOTAE_DATA_DIR",
+            app.data_dir.path().to_str().expect("path"),
+        ),
+        ("KOTAE_DATABASE_URL", app.database_url.as_str()),
+    ];
+    for _ in 0..2 {
+        let output = kotae(&["demo"], &env).output().expect("run demo");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(String::from_utf8_lossy(&output.stdout).contains(kotae::demo::PASSWORD));
+    }
+    let client = app.client();
+    assert_eq!(
+        client.get("/api/v1/brands").json()["total"],
+        3,
+        "loaded once"
+    );
+    let japanese = client.get("/api/v1/brands/sakura-camera/topics").json();
+    assert_eq!(japanese["total"], 3);
+    let answered = client
+        .get("/api/v1/brands/acme-printers/topics?status=answered")
+        .json();
+    assert_eq!(answered["total"], 1);
+    let (status, _) = client.post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "aiko", "password": kotae::demo::PASSWORD }),
+    );
+    assert_eq!(status, 201);
+    assert_eq!(client.get("/brands/sakura-camera").status, 200);
+}

@@ -103,3 +103,10 @@ pub fn mark_mailed(c: &mut DbConn, pending: &PendingMail, at: NaiveDateTime) -> 
     ))
     .execute(c)
 }
+
+/// Forgets every unmailed reply (the demo loader: its members need no mail).
+pub fn clear_pending(c: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(topic_follows::table.filter(topic_follows::pending_reply_id.is_not_null()))
+        .set(topic_follows::pending_reply_id.eq(None::<ReplyId>))
+        .execute(c)
+}
