@@ -11,7 +11,7 @@ use std::process::Command;
 use common::{PASSWORD, TestApp};
 
 #[test]
-fn account_pages_pass_the_html_checker_axe_and_lighthouse() {
+fn pages_pass_the_html_checker_axe_and_lighthouse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pages");
     let ready = root.join("node_modules/playwright-core").exists()
         && Path::new("/usr/bin/chromium").exists();
@@ -20,6 +20,17 @@ fn account_pages_pass_the_html_checker_axe_and_lighthouse() {
         return;
     }
     let app = TestApp::start();
+    let demo = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .arg("demo")
+        .env("KOTAE_DATA_DIR", app.data_dir.path())
+        .env("KOTAE_DATABASE_URL", &app.database_url)
+        .output()
+        .expect("load the demo");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
     app.member("checker");
     let browser = app.client();
     browser.submit(
@@ -38,13 +49,26 @@ fn account_pages_pass_the_html_checker_axe_and_lighthouse() {
         "/verify?token=x|anonymous",
         "/settings|signed-in",
         "/no-such-page|anonymous",
+        "/brands/acme-printers|anonymous",
+        "/brands/acme-printers?kind=problem&sort=top|signed-in",
+        "/brands/sakura-camera|anonymous",
+        "/brands/acme-printers/topics/1|anonymous",
+        "/brands/acme-printers/topics/1|signed-in",
+        "/brands/sakura-camera/topics/5|signed-in",
+        "/brands/acme-printers/ask|signed-in",
+        "/brands/new|signed-in",
+        "/users/aiko|anonymous",
+        "/?q=acme|anonymous",
     ];
     let output = Command::new("node")
         .arg(root.join("check.mjs"))
         .env("KOTAE_BASE", &app.base)
         .env("KOTAE_SESSION", session)
         .env("KOTAE_PAGES", pages.join(","))
-        .env("KOTAE_LIGHTHOUSE", "/,/sign-in")
+        .env(
+            "KOTAE_LIGHTHOUSE",
+            "/,/sign-in,/brands/acme-printers,/brands/acme-printers/topics/1",
+        )
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -36,9 +36,25 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
                 .ok_or_else(|| tera::Error::message(format!("no asset named {name}")))
         },
     );
+    tera.register_filter("iso", |value: &str, _: Kwargs, _: &State| -> String {
+        time_text(value, "%Y-%m-%dT%H:%M:%SZ")
+    });
+    tera.register_filter(
+        "short_time",
+        |value: &str, _: Kwargs, _: &State| -> String { time_text(value, "%Y-%m-%d %H:%M") },
+    );
+    tera.register_filter("date", |value: &str, _: Kwargs, _: &State| -> String {
+        time_text(value, "%Y-%m-%d")
+    });
     tera.add_raw_templates(sources)
         .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
     Ok(tera)
+}
+
+/// A stored time (as serialised, UTC without zone) in `format`; unparsable text stays as is.
+fn time_text(value: &str, format: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f")
+        .map_or_else(|_| value.to_string(), |t| t.format(format).to_string())
 }
 
 /// `t(key="x.y", name=value…)`: the text in the language of the context's `lang`,

@@ -77,7 +77,7 @@ if (lighthousePaths.length) {
     const scores = Object.fromEntries(Object.entries(result.lhr.categories).map(([k, c]) => [k, c.score]));
     console.log(`lighthouse ${path}: ${JSON.stringify(scores)}`);
     for (const [name, score] of Object.entries(scores)) {
-      if (score < 0.9) problems.push(`lighthouse ${path}: ${name} ${score}`);
+      if (score === null || score < 0.9) problems.push(`lighthouse ${path}: ${name} ${score}`);
     }
   }
   await chrome.kill();
