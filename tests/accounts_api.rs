@@ -270,7 +270,7 @@ fn wrong_password_and_unknown_account_answer_alike() {
 }
 
 #[test]
-fn openapi_document_lists_every_accounts_operation() {
+fn openapi_document_lists_every_operation_of_the_contract() {
     let app = TestApp::start();
     let answer = app.client().get("/api/v1/openapi.json");
     assert_eq!(answer.status, 200);
@@ -283,6 +283,20 @@ fn openapi_document_lists_every_accounts_operation() {
         ("/password-resets", "post"),
         ("/password-resets/confirm", "post"),
         ("/me", "get"),
+        ("/brands", "get"),
+        ("/brands", "post"),
+        ("/brands/{slug}", "get"),
+        ("/brands/{slug}/products", "post"),
+        ("/brands/{slug}/topics", "get"),
+        ("/brands/{slug}/topics", "post"),
+        ("/topics/{id}", "get"),
+        ("/topics/{id}", "patch"),
+        ("/topics/{id}/replies", "post"),
+        ("/topics/{id}/me-too", "post"),
+        ("/replies/{id}/helpful", "post"),
+        ("/topics/{id}/accept", "post"),
+        ("/topics/{id}/follow", "post"),
+        ("/topics/{id}/follow", "delete"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
