@@ -58,7 +58,7 @@ CREATE INDEX topics_brand_kind_activity ON topics (brand_id, kind, last_activity
 CREATE INDEX topics_brand_created ON topics (brand_id, created_at);
 CREATE INDEX topics_brand_me_too ON topics (brand_id, me_too_count);
 CREATE INDEX topics_author ON topics (author_id, created_at);
-CREATE INDEX topics_activity ON topics (last_activity_at);
+CREATE INDEX topics_activity ON topics (hidden, last_activity_at);
 
 CREATE TABLE topic_revisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
