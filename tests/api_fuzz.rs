@@ -1,5 +1,5 @@
 //! schemathesis fuzzes the API from its OpenAPI document: no input may cause a 5xx.
-//! Needs `pip install schemathesis`; skipped loudly without it unless KOTAE_REQUIRE_TOOLS=1.
+//! Needs `pip install schemathesis`; skipped loudly without it unless KOTAE_TEST_REQUIRE_TOOLS=1.
 
 mod common;
 
@@ -24,13 +24,7 @@ fn schemathesis_finds_no_server_error() {
         return;
     }
     let app = TestApp::start();
-    let demo = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .arg("demo")
-        .env("KOTAE_DATA_DIR", app.data_dir.path())
-        .env("KOTAE_DATABASE_URL", &app.database_url)
-        .output()
-        .expect("demo");
-    assert!(demo.status.success());
+    app.load_demo();
     let (_, body) = app.client().post_json(
         "/api/v1/tokens",
         &json!({ "login": "aiko", "password": kotae::demo::PASSWORD }),

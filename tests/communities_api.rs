@@ -7,18 +7,8 @@ use std::sync::Arc;
 use common::{Member, TestApp};
 use serde_json::{Value, json};
 
-fn as_member(app: &TestApp, m: &Member, method: &str, path: &str, body: Value) -> (u16, Value) {
-    app.client().send_json(
-        method,
-        path,
-        &body,
-        &[("authorization", &format!("Bearer {}", m.token))],
-    )
-}
-
 fn start_brand(app: &TestApp, m: &Member, name: &str, slug: &str) -> Value {
-    let (status, body) = as_member(
-        app,
+    let (status, body) = app.as_member(
         m,
         "POST",
         "/api/v1/brands",
@@ -32,9 +22,7 @@ fn start_brand(app: &TestApp, m: &Member, name: &str, slug: &str) -> Value {
 }
 
 fn ask(app: &TestApp, m: &Member, brand: &str, kind: &str, title: &str) -> Value {
-    let (status, body) = as_member(
-        app,
-        m,
+    let (status, body) = app.as_member(m,
         "POST",
         &format!("/api/v1/brands/{brand}/topics"),
         json!({
@@ -54,32 +42,28 @@ fn a_member_starts_a_community_and_everyone_can_read_it() {
     assert_eq!(brand["claimed_at"], Value::Null);
     assert_eq!(brand["products"].as_array().expect("products").len(), 2);
 
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
         json!({ "name": "acme printers", "slug": "acme-2" }),
     );
     assert_eq!(status, 409, "one community per brand: {body}");
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
         json!({ "name": "Acme Two", "slug": "acme" }),
     );
     assert_eq!(status, 409, "slugs are unique");
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
         json!({ "name": "さくらカメラ" }),
     );
     assert_eq!(status, 422, "a Japanese name needs a slug: {body}");
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
@@ -96,8 +80,7 @@ fn a_member_starts_a_community_and_everyone_can_read_it() {
     assert_eq!(shown["name"], "Acme Printers");
     assert_eq!(client.get("/api/v1/brands/nope").status, 404);
 
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands/acme/products",
@@ -123,8 +106,7 @@ fn unverified_members_and_strangers_cannot_post() {
         email: String::new(),
         token: token["token"].as_str().expect("token").into(),
     };
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &newbie,
         "POST",
         "/api/v1/brands/acme/topics",
@@ -154,8 +136,7 @@ fn customer_asks_community_answers_asker_accepts() {
             .contains("<strong>page 2</strong>")
     );
 
-    let (status, reply) = as_member(
-        &app,
+    let (status, reply) = app.as_member(
         &bob,
         "POST",
         &format!("/api/v1/topics/{id}/replies"),
@@ -167,16 +148,14 @@ fn customer_asks_community_answers_asker_accepts() {
     let reply_id = reply["id"].as_i64().expect("reply id");
 
     // only the asker accepts
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &carol,
         "POST",
         &format!("/api/v1/topics/{id}/accept"),
         json!({ "reply_id": reply_id }),
     );
     assert_eq!(status, 403);
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &alice,
         "POST",
         &format!("/api/v1/topics/{id}/accept"),
@@ -191,8 +170,7 @@ fn customer_asks_community_answers_asker_accepts() {
 
     // helpful: once per member, never on one's own reply
     for _ in 0..3 {
-        let (status, body) = as_member(
-            &app,
+        let (status, body) = app.as_member(
             &carol,
             "POST",
             &format!("/api/v1/replies/{reply_id}/helpful"),
@@ -200,8 +178,7 @@ fn customer_asks_community_answers_asker_accepts() {
         );
         assert_eq!((status, body["helpful_count"].as_i64()), (200, Some(1)));
     }
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &bob,
         "POST",
         &format!("/api/v1/replies/{reply_id}/helpful"),
@@ -240,8 +217,7 @@ fn lists_filter_sort_and_page() {
         .json();
     assert_eq!(jam["total"], 1);
     let jam_id = jam["items"][0]["id"].as_i64().expect("id");
-    as_member(
-        &app,
+    app.as_member(
         &bob,
         "POST",
         &format!("/api/v1/topics/{jam_id}/me-too"),
@@ -295,8 +271,7 @@ fn me_too_is_one_per_member_undoable_and_race_free() {
         .map(|m| {
             let app = app.clone();
             std::thread::spawn(move || {
-                as_member(
-                    &app,
+                app.as_member(
                     &m,
                     "POST",
                     &format!("/api/v1/topics/{id}/me-too"),
@@ -314,24 +289,21 @@ fn me_too_is_one_per_member_undoable_and_race_free() {
         shown["me_too_count"], 4,
         "twelve calls from four members count four"
     );
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &members[0],
         "DELETE",
         &format!("/api/v1/topics/{id}/me-too"),
         json!(null),
     );
     assert_eq!((status, body["me_too_count"].as_i64()), (200, Some(3)));
-    let (_, body) = as_member(
-        &app,
+    let (_, body) = app.as_member(
         &members[0],
         "DELETE",
         &format!("/api/v1/topics/{id}/me-too"),
         json!(null),
     );
     assert_eq!(body["me_too_count"], 3, "undoing twice is still one undo");
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &alice,
         "POST",
         &format!("/api/v1/topics/{id}/me-too"),
@@ -345,7 +317,7 @@ fn limits_answer_with_clear_errors_and_write_nothing() {
     let app = TestApp::start();
     let alice = app.member("alice");
     start_brand(&app, &alice, "Acme Printers", "acme");
-    let post = |body: Value| as_member(&app, &alice, "POST", "/api/v1/brands/acme/topics", body);
+    let post = |body: Value| app.as_member(&alice, "POST", "/api/v1/brands/acme/topics", body);
     let (status, body) = post(json!({ "kind": "question", "title": "Hey" }));
     assert_eq!(
         (status, body["errors"][0]["field"].as_str()),
@@ -378,16 +350,14 @@ fn limits_answer_with_clear_errors_and_write_nothing() {
     let id = ask(&app, &alice, "acme", "question", "A fine title")["id"]
         .as_i64()
         .expect("id");
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &alice,
         "POST",
         &format!("/api/v1/topics/{id}/replies"),
         json!({ "body": "x".repeat(20_001) }),
     );
     assert_eq!(status, 422);
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &alice,
         "POST",
         &format!("/api/v1/topics/{id}/replies"),
@@ -408,8 +378,7 @@ fn the_author_edits_within_the_window_and_revisions_are_kept() {
     let id = ask(&app, &alice, "acme", "question", "Printer jams")["id"]
         .as_i64()
         .expect("id");
-    let (status, body) = as_member(
-        &app,
+    let (status, body) = app.as_member(
         &alice,
         "PATCH",
         &format!("/api/v1/topics/{id}"),
@@ -418,8 +387,7 @@ fn the_author_edits_within_the_window_and_revisions_are_kept() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "Printer jams on page 2");
     assert!(body["edited_at"].is_string());
-    let (status, _) = as_member(
-        &app,
+    let (status, _) = app.as_member(
         &bob,
         "PATCH",
         &format!("/api/v1/topics/{id}"),
@@ -441,8 +409,7 @@ fn posting_is_rate_limited_for_new_members() {
     start_brand(&app, &alice, "Acme Printers", "acme");
     let statuses: Vec<u16> = (0..4)
         .map(|i| {
-            as_member(
-                &app,
+            app.as_member(
                 &alice,
                 "POST",
                 "/api/v1/brands/acme/topics",

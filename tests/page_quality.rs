@@ -1,7 +1,7 @@
 //! The pages as the web judges them: the Nu HTML checker, axe-core and Lighthouse, in
 //! English and Japanese, anonymous and signed in (tests/pages/check.mjs does the judging).
 //! Needs `npm install --prefix tests/pages` and Debian's chromium; skipped loudly without them
-//! unless KOTAE_REQUIRE_TOOLS=1.
+//! unless KOTAE_TEST_REQUIRE_TOOLS=1.
 
 mod common;
 
@@ -20,17 +20,7 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         return;
     }
     let app = TestApp::start();
-    let demo = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .arg("demo")
-        .env("KOTAE_DATA_DIR", app.data_dir.path())
-        .env("KOTAE_DATABASE_URL", &app.database_url)
-        .output()
-        .expect("load the demo");
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    app.load_demo();
     app.member("checker");
     let browser = app.client();
     browser.submit(

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use common::TestApp;
@@ -55,13 +54,7 @@ fn brand_and_directory_lists_use_indexes() {
     if !matches!(c, DbConn::Sqlite(_)) {
         return;
     }
-    let demo = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .arg("demo")
-        .env("KOTAE_DATA_DIR", app.data_dir.path())
-        .env("KOTAE_DATABASE_URL", &app.database_url)
-        .output()
-        .expect("demo");
-    assert!(demo.status.success());
+    app.load_demo();
     // no ANALYZE: with a handful of demo rows every plan would be a scan; without statistics
     // SQLite plans as for a big table, which is what the indexes are for
     let acme = brand::find_by_slug(&mut c, "acme-printers")

@@ -6,20 +6,11 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Member, TestApp};
+use common::TestApp;
 use diesel::Connection;
 use diesel::connection::InstrumentationEvent;
 use kotae::model::{TopicId, user};
-use serde_json::{Value, json};
-
-fn as_member(app: &TestApp, m: &Member, method: &str, path: &str, body: Value) -> (u16, Value) {
-    app.client().send_json(
-        method,
-        path,
-        &body,
-        &[("authorization", &format!("Bearer {}", m.token))],
-    )
-}
+use serde_json::json;
 
 /// Queries the topic page's data costs, for a signed-in viewer.
 fn queries_for_page(app: &TestApp, id: i64, viewer: &str) -> usize {
@@ -43,16 +34,14 @@ fn queries_for_page(app: &TestApp, id: i64, viewer: &str) -> usize {
 fn the_topic_page_issues_the_same_few_queries_for_1_or_200_replies() {
     let app = TestApp::start();
     let (alice, bob) = (app.member("alice"), app.member("bob"));
-    as_member(
-        &app,
+    app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
         json!({ "name": "Acme Printers", "slug": "acme", "products": ["LaserJet"] }),
     );
     let topic = |title: &str| {
-        let (_, t) = as_member(
-            &app,
+        let (_, t) = app.as_member(
             &alice,
             "POST",
             "/api/v1/brands/acme/topics",
@@ -61,16 +50,14 @@ fn the_topic_page_issues_the_same_few_queries_for_1_or_200_replies() {
         t["id"].as_i64().expect("id")
     };
     let (small, large) = (topic("One reply only"), topic("Two hundred replies"));
-    as_member(
-        &app,
+    app.as_member(
         &bob,
         "POST",
         &format!("/api/v1/topics/{small}/replies"),
         json!({ "body": "The one reply" }),
     );
     for i in 0..200 {
-        let (status, _) = as_member(
-            &app,
+        let (status, _) = app.as_member(
             &bob,
             "POST",
             &format!("/api/v1/topics/{large}/replies"),

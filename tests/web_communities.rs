@@ -4,17 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Member, PASSWORD, TestApp};
-use serde_json::{Value, json};
-
-fn as_member(app: &TestApp, m: &Member, method: &str, path: &str, body: Value) -> (u16, Value) {
-    app.client().send_json(
-        method,
-        path,
-        &body,
-        &[("authorization", &format!("Bearer {}", m.token))],
-    )
-}
+use common::{PASSWORD, TestApp};
+use serde_json::json;
 
 fn signed_in(app: &TestApp, username: &str) -> common::Client {
     let browser = app.client();
@@ -150,15 +141,13 @@ fn ask_answer_accept_through_the_pages() {
 fn followers_get_one_mail_per_quiet_period_and_can_unsubscribe_in_one_click() {
     let app = TestApp::start();
     let (alice, bob) = (app.member("alice"), app.member("bob"));
-    as_member(
-        &app,
+    app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
         json!({ "name": "Acme Printers", "slug": "acme" }),
     );
-    let (_, topic) = as_member(
-        &app,
+    let (_, topic) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands/acme/topics",
@@ -166,8 +155,7 @@ fn followers_get_one_mail_per_quiet_period_and_can_unsubscribe_in_one_click() {
     );
     let id = topic["id"].as_i64().expect("id");
     for text in ["Try the rear tray", "Or update the firmware"] {
-        let (status, _) = as_member(
-            &app,
+        let (status, _) = app.as_member(
             &bob,
             "POST",
             &format!("/api/v1/topics/{id}/replies"),
@@ -190,8 +178,7 @@ fn followers_get_one_mail_per_quiet_period_and_can_unsubscribe_in_one_click() {
     );
 
     // a third reply inside the quiet period does not mail again
-    as_member(
-        &app,
+    app.as_member(
         &bob,
         "POST",
         &format!("/api/v1/topics/{id}/replies"),
@@ -244,15 +231,13 @@ fn followers_get_one_mail_per_quiet_period_and_can_unsubscribe_in_one_click() {
 fn feeds_are_atom_with_the_newest_topics_and_replies() {
     let app = TestApp::start();
     let alice = app.member("alice");
-    as_member(
-        &app,
+    app.as_member(
         &alice,
         "POST",
         "/api/v1/brands",
         json!({ "name": "Acme Printers", "slug": "acme" }),
     );
-    let (_, topic) = as_member(
-        &app,
+    let (_, topic) = app.as_member(
         &alice,
         "POST",
         "/api/v1/brands/acme/topics",
@@ -275,4 +260,38 @@ fn feeds_are_atom_with_the_newest_topics_and_replies() {
         .get(&format!("/brands/acme/topics/{id}/feed.atom"));
     assert_eq!(topic_feed.status, 200);
     assert_eq!(app.client().get("/brands/nope/feed.atom").status, 404);
+}
+
+#[test]
+fn views_are_counted_in_memory_and_kept_at_shutdown() {
+    let mut app = TestApp::start();
+    let alice = app.member("alice");
+    app.as_member(
+        &alice,
+        "POST",
+        "/api/v1/brands",
+        json!({ "name": "Acme Printers", "slug": "acme" }),
+    );
+    let (_, topic) = app.as_member(
+        &alice,
+        "POST",
+        "/api/v1/brands/acme/topics",
+        json!({ "kind": "question", "title": "Printer jams" }),
+    );
+    let id = topic["id"].as_i64().expect("id");
+    for _ in 0..3 {
+        assert_eq!(
+            app.client()
+                .get(&format!("/brands/acme/topics/{id}"))
+                .status,
+            200
+        );
+    }
+    // no write per view: the count reaches the database at the next flush or at shutdown
+    assert!(app.terminate().success());
+    app.restart();
+    assert_eq!(
+        app.client().get(&format!("/api/v1/topics/{id}")).json()["view_count"],
+        3
+    );
 }

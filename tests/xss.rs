@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::TestApp;
 use common::html_safety::dangers;
-use common::{Member, TestApp};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PAYLOADS: [&str; 38] = [
     "<script>alert(1)</script>",
@@ -50,15 +50,6 @@ const PAYLOADS: [&str; 38] = [
     "Subject\r\nBcc: evil@example.com\r\n\r\n<script>alert(1)</script>",
 ];
 
-fn as_member(app: &TestApp, m: &Member, method: &str, path: &str, body: Value) -> (u16, Value) {
-    app.client().send_json(
-        method,
-        path,
-        &body,
-        &[("authorization", &format!("Bearer {}", m.token))],
-    )
-}
-
 fn assert_harmless(place: &str, html: &str) {
     let found = dangers(html);
     assert!(found.is_empty(), "{place} lets script through: {found:?}");
@@ -100,9 +91,7 @@ fn payloads_come_out_harmless_everywhere() {
         ],
     );
 
-    let (status, body) = as_member(
-        &app,
-        &alice,
+    let (status, body) = app.as_member(&alice,
         "POST",
         "/api/v1/brands",
         json!({
@@ -113,8 +102,7 @@ fn payloads_come_out_harmless_everywhere() {
     let mut topics = vec![];
     for (i, payload) in PAYLOADS.iter().enumerate() {
         let title: String = format!("T{i} {payload}").chars().take(200).collect();
-        let (status, topic) = as_member(
-            &app,
+        let (status, topic) = app.as_member(
             &alice,
             "POST",
             "/api/v1/brands/xss/topics",
@@ -128,8 +116,7 @@ fn payloads_come_out_harmless_everywhere() {
             &format!("API body_html of payload {i}"),
             topic["body_html"].as_str().expect("html"),
         );
-        let (status, reply) = as_member(
-            &app,
+        let (status, reply) = app.as_member(
             &bob,
             "POST",
             &format!("/api/v1/topics/{id}/replies"),

@@ -62,21 +62,10 @@ pub fn find(c: &mut DbConn, id: ReplyId) -> QueryResult<Reply> {
 
 /// The visible replies of a topic, oldest first, with authors: one query however many.
 pub fn of_topic(c: &mut DbConn, topic: TopicId, limit: i64) -> QueryResult<Vec<ReplyView>> {
-    replies::table
-        .inner_join(users::table)
-        .filter(replies::topic_id.eq(topic).and(replies::hidden.eq(false)))
-        .order(replies::id)
-        .limit(limit)
-        .select((
-            Reply::as_select(),
-            users::username,
-            users::display_name,
-            (users::helpful_received, users::accepted_answers),
-        ))
-        .load(c)
+    since(c, topic, ReplyId(0), limit)
 }
 
-/// Replies after `after` (exclusive) up to `limit`, for follower mail.
+/// Replies from `from` on (inclusive), oldest first, up to `limit`, with their authors.
 pub fn since(
     c: &mut DbConn,
     topic: TopicId,

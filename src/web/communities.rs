@@ -522,11 +522,8 @@ pub async fn post_reply(
     }
 }
 
-async fn topic_action(
-    req: &HttpRequest,
-    path: (String, String),
-) -> Result<(TopicId, String), PageError> {
-    let _ = req;
+/// The topic id and page URL of a "/brands/{slug}/topics/{id}-words" action path.
+fn topic_action(path: (String, String)) -> Result<(TopicId, String), PageError> {
     let (brand_slug, segment) = path;
     Ok((
         topic_id(&segment)?,
@@ -534,38 +531,45 @@ async fn topic_action(
     ))
 }
 
-pub async fn me_too(
-    req: HttpRequest,
+type Toggle = fn(&mut crate::db::DbConn, &user::User, TopicId, bool) -> Result<(), AppError>;
+
+/// The on/off buttons of a topic (me too, follow): set, then back to the topic.
+async fn toggle(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     form: CheckedForm<FollowForm>,
+    set: Toggle,
 ) -> PageResult {
-    let (id, url) = topic_action(&req, path.into_inner()).await?;
+    let (id, url) = topic_action(path.into_inner())?;
     let (user, on) = (me.0.user, form.0.on == "1");
     state
         .services
         .db
-        .run(move |c| topics::set_me_too(c, &user, id, on))
+        .run(move |c| set(c, &user, id, on))
         .await?;
     Ok(redirect(&url))
 }
 
-pub async fn follow_topic(
-    req: HttpRequest,
+pub async fn me_too(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     form: CheckedForm<FollowForm>,
 ) -> PageResult {
-    let (id, url) = topic_action(&req, path.into_inner()).await?;
-    let (user, on) = (me.0.user, form.0.on == "1");
-    state
-        .services
-        .db
-        .run(move |c| topics::set_follow(c, &user, id, on))
-        .await?;
-    Ok(redirect(&url))
+    toggle(state, me, path, form, |c, user, id, on| {
+        topics::set_me_too(c, user, id, on).map(drop)
+    })
+    .await
+}
+
+pub async fn follow_topic(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: CheckedForm<FollowForm>,
+) -> PageResult {
+    toggle(state, me, path, form, topics::set_follow).await
 }
 
 #[derive(Deserialize)]
@@ -581,7 +585,7 @@ pub async fn accept(
     path: web::Path<(String, String)>,
     form: CheckedForm<ReplyChoice>,
 ) -> PageResult {
-    let (id, url) = topic_action(&req, path.into_inner()).await?;
+    let (id, url) = topic_action(path.into_inner())?;
     let (user, reply) = (me.0.user, ReplyId(form.0.reply_id));
     state
         .services
@@ -592,13 +596,12 @@ pub async fn accept(
 }
 
 pub async fn helpful(
-    req: HttpRequest,
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<(String, String)>,
     form: CheckedForm<ReplyChoice>,
 ) -> PageResult {
-    let (_, url) = topic_action(&req, path.into_inner()).await?;
+    let (_, url) = topic_action(path.into_inner())?;
     let (user, reply) = (me.0.user, ReplyId(form.0.reply_id));
     state
         .services
@@ -614,7 +617,7 @@ pub async fn show_edit(
     me: CurrentUser,
     path: web::Path<(String, String)>,
 ) -> PageResult {
-    let (id, url) = topic_action(&req, path.into_inner()).await?;
+    let (id, url) = topic_action(path.into_inner())?;
     let found = state
         .services
         .db
@@ -647,7 +650,7 @@ pub async fn edit(
     path: web::Path<(String, String)>,
     form: CheckedForm<EditForm>,
 ) -> PageResult {
-    let (id, url) = topic_action(&req, path.into_inner()).await?;
+    let (id, url) = topic_action(path.into_inner())?;
     let form = form.0;
     let (user, title, body) = (me.0.user, form.title.clone(), form.body.clone());
     match state

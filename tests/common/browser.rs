@@ -1,6 +1,6 @@
 //! Headless Debian chromium driven through chromedriver (WebDriver), for the flows that
 //! matter in a real browser. Without chromium the tests say so loudly and pass, unless
-//! KOTAE_REQUIRE_TOOLS=1 (as in CI), where a missing browser fails them.
+//! KOTAE_TEST_REQUIRE_TOOLS=1 (as in CI), where a missing browser fails them.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -210,6 +210,38 @@ impl TestApp {
         token_from(&mail[0].text_body(), "/verify?token=")
     }
 
+    /// Calls the API as `member`, with their bearer token.
+    pub fn as_member(
+        &self,
+        member: &Member,
+        method: &str,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let auth = format!("Bearer {}", member.token);
+        self.client()
+            .send_json(method, path, &body, &[("authorization", &auth)])
+    }
+
+    /// Loads `kotae demo` into this server's database.
+    pub fn load_demo(&self) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kotae"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KOTAE_")) {
+            command.env_remove(key);
+        }
+        let output = command
+            .arg("demo")
+            .env("KOTAE_DATA_DIR", self.data_dir.path())
+            .env("KOTAE_DATABASE_URL", &self.database_url)
+            .output()
+            .expect("run kotae demo");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// A verified member with an API token.
     pub fn member(&self, username: &str) -> Member {
         let token = self.sign_up(username);
@@ -259,15 +291,15 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// Whether an outside tool a test needs is here. When it is not, the test says so loudly and
-/// is skipped, unless KOTAE_REQUIRE_TOOLS=1 (CI), where the absence fails it.
+/// is skipped, unless KOTAE_TEST_REQUIRE_TOOLS=1 (CI), where the absence fails it.
 pub fn tool_available(present: bool, what: &str, install: &str) -> bool {
     if present {
         return true;
     }
-    let required = std::env::var("KOTAE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let required = std::env::var("KOTAE_TEST_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
     assert!(
         !required,
-        "KOTAE_REQUIRE_TOOLS=1 but {what} is missing ({install})"
+        "KOTAE_TEST_REQUIRE_TOOLS=1 but {what} is missing ({install})"
     );
     eprintln!("\n!!!!!!!!\n!!! SKIPPED: {what} is missing; {install} to run this test\n!!!!!!!!\n");
     false

@@ -67,7 +67,7 @@ if (lighthousePaths.length) {
   const { default: lighthouse } = await import("lighthouse");
   const { launch } = await import("chrome-launcher");
   const chrome = await launch({ chromePath: "/usr/bin/chromium", chromeFlags: chromeArgs, userDataDir: mkdtempSync(join(tmpdir(), "kotae-lh-")) });
-  for (const path of lighthousePaths) {
+  const audit = async (path) => {
     const result = await lighthouse(base + path, {
       port: chrome.port, output: "json", logLevel: "error",
       onlyCategories: ["performance", "accessibility", "best-practices", "seo"],
@@ -75,8 +75,18 @@ if (lighthousePaths.length) {
       throttlingMethod: "provided",
     });
     const scores = Object.fromEntries(Object.entries(result.lhr.categories).map(([k, c]) => [k, c.score]));
-    console.log(`lighthouse ${path}: ${JSON.stringify(scores)}`);
-    for (const [name, score] of Object.entries(scores)) {
+    return { scores, error: result.lhr.runtimeError };
+  };
+  for (const path of lighthousePaths) {
+    // a loaded machine sometimes loses Lighthouse's trace (null scores, a runtime error);
+    // that says nothing about the page, so such a run is repeated, twice at most
+    let run = await audit(path);
+    for (let retry = 0; retry < 2 && Object.values(run.scores).some((s) => s === null); retry++) {
+      console.log(`lighthouse ${path}: incomplete run (${run.error ? run.error.code : "null scores"}), again`);
+      run = await audit(path);
+    }
+    console.log(`lighthouse ${path}: ${JSON.stringify(run.scores)}`);
+    for (const [name, score] of Object.entries(run.scores)) {
       if (score === null || score < 0.9) problems.push(`lighthouse ${path}: ${name} ${score}`);
     }
   }
