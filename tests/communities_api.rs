@@ -424,3 +424,43 @@ fn posting_is_rate_limited_for_new_members() {
         "a new member's first posts: three a minute"
     );
 }
+
+#[test]
+fn nul_characters_never_reach_the_database() {
+    // PostgreSQL refuses NUL in text; every way in answers cleanly instead of with a 500
+    let app = TestApp::start();
+    let alice = app.member("alice");
+    start_brand(&app, &alice, "Acme Printers", "acme");
+    let (status, body) = app.as_member(
+        &alice,
+        "POST",
+        "/api/v1/brands/acme/topics",
+        json!({
+            "kind": "question", "title": "Nul \u{0} in the title", "body": "a\u{0}b",
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["body"], "ab");
+    let id = body["id"].as_i64().expect("id");
+    let (status, _) = app.as_member(
+        &alice,
+        "PATCH",
+        &format!("/api/v1/topics/{id}"),
+        json!({ "body": "\u{0}" }),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = app.client().post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "al\u{0}ice", "password": common::PASSWORD }),
+    );
+    assert_eq!(status, 422);
+    let (status, _) = app.client().post_json(
+        "/api/v1/tokens",
+        &json!({ "login": "a\u{0}@example.com", "password": common::PASSWORD }),
+    );
+    assert_eq!(status, 422);
+    assert_eq!(app.client().get("/api/v1/brands/ac%00me").status, 404);
+    assert_eq!(app.client().get("/brands/ac%00me").status, 404);
+    assert_eq!(app.client().get("/users/al%00ice").status, 404);
+    assert_eq!(app.client().get("/api/v1/brands?q=%00").status, 200);
+}

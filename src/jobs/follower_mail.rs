@@ -73,7 +73,7 @@ fn send_one(
         let url = format!(
             "{}{}",
             mail.base_url(),
-            crate::web::communities::topic_url(&found_brand.slug, found.id, &found.title)
+            crate::web::topics::topic_url(&found_brand.slug, found.id, &found.title)
         );
         let unsubscribe = format!(
             "{}/unsubscribe?token={}",

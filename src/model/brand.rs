@@ -59,6 +59,9 @@ pub fn find(c: &mut DbConn, id: BrandId) -> QueryResult<Brand> {
 }
 
 pub fn find_by_slug(c: &mut DbConn, slug: &str) -> QueryResult<Brand> {
+    if slug.contains('\0') {
+        return Err(diesel::result::Error::NotFound); // PostgreSQL refuses NUL in a query
+    }
     brands::table
         .filter(brands::slug.eq(slug))
         .select(Brand::as_select())
@@ -79,7 +82,7 @@ pub fn directory(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Brand>, i64)> {
-    let pattern = format!("%{}%", escape_like(&query.to_lowercase()));
+    let pattern = format!("%{}%", escape_like(&query.replace('\0', "").to_lowercase()));
     let matching = || brands::table.filter(lower(brands::name).like(pattern.clone()).escape('\\'));
     let total = matching().count().get_result(c)?;
     let rows = matching()

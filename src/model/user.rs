@@ -56,6 +56,9 @@ pub fn find(c: &mut DbConn, id: UserId) -> QueryResult<User> {
 }
 
 pub fn find_by_username(c: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
+    if username.contains('\0') {
+        return Ok(None); // no name holds NUL, and PostgreSQL refuses it in a query
+    }
     users::table
         .filter(users::username.eq(username.trim().to_lowercase()))
         .select(User::as_select())
@@ -65,6 +68,9 @@ pub fn find_by_username(c: &mut DbConn, username: &str) -> QueryResult<Option<Us
 
 /// The account an address signs in to: the verified holder, else the newest sign-up.
 pub fn find_by_email(c: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    if email.contains('\0') {
+        return Ok(None);
+    }
     users::table
         .filter(users::email_key.eq(email_key(email)))
         .order((users::email_verified.desc(), users::id.desc()))

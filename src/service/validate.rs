@@ -136,7 +136,8 @@ pub fn body(
     max: usize,
     errors: &mut Vec<FieldError>,
 ) -> String {
-    let text = value.trim().replace("\r\n", "\n");
+    // PostgreSQL refuses NUL in text, and no one means to type it
+    let text = value.trim().replace("\r\n", "\n").replace('\0', "");
     let count = text.chars().count();
     if count < min {
         errors.push(FieldError::new(field, "required", "is required"));

@@ -4,9 +4,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::communities::topic_url;
 use super::errors::PageError;
 use super::page::{Page, redirect_with_flash};
+use super::topics::topic_url;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::model::topic::{Filter, Sort};

@@ -47,3 +47,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
         })
     }
 }
+
+/// An on/off button's form (follow, me too): `on=1` turns it on.
+#[derive(Deserialize)]
+pub struct OnOffForm {
+    #[serde(default)]
+    pub on: String,
+}

@@ -2,20 +2,23 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod brands;
 pub mod client;
-pub mod communities;
 pub mod errors;
 pub mod feeds;
 pub mod forms;
+pub mod lists;
 pub mod middleware;
 pub mod page;
+pub mod profiles;
 pub mod session;
 pub mod templates;
+pub mod topics;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(communities::home))
+    cfg.route("/", web::get().to(brands::home))
         .route("/healthz", web::get().to(healthz))
         .route("/assets/{name}", web::get().to(assets::serve_asset))
         .route("/language", web::post().to(accounts::switch_language))
@@ -63,7 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/sign-out-everywhere",
             web::post().to(accounts::sign_out_everywhere),
         )
-        .configure(communities::routes);
+        .configure(community_routes);
 }
 
 /// Liveness and readiness: answers 200 when the database answers.
@@ -86,4 +89,40 @@ async fn healthz(state: web::Data<crate::app::AppState>) -> HttpResponse {
 /// Unknown paths: a 404 page, or problem+json under /api.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     Err(errors::for_request(&req, crate::error::AppError::NotFound))
+}
+
+/// Community pages: brands, topics, profiles, feeds.
+fn community_routes(cfg: &mut web::ServiceConfig) {
+    let topic = "/brands/{slug}/topics/{topic}";
+    cfg.route("/users/{username}", web::get().to(profiles::profile))
+        .route("/unsubscribe", web::get().to(feeds::show_unsubscribe))
+        .route("/unsubscribe", web::post().to(feeds::unsubscribe))
+        .route("/brands/new", web::get().to(brands::show_new_brand))
+        .route("/brands/new", web::post().to(brands::create_brand))
+        .route("/brands/{slug}", web::get().to(brands::show_brand))
+        .route("/brands/{slug}/feed.atom", web::get().to(feeds::brand_feed))
+        .route(
+            "/brands/{slug}/follow",
+            web::post().to(brands::follow_brand),
+        )
+        .route("/brands/{slug}/ask", web::get().to(brands::show_ask))
+        .route("/brands/{slug}/ask", web::post().to(brands::ask))
+        .route(topic, web::get().to(topics::show_topic))
+        .route(
+            &format!("{topic}/feed.atom"),
+            web::get().to(feeds::topic_feed),
+        )
+        .route(
+            &format!("{topic}/replies"),
+            web::post().to(topics::post_reply),
+        )
+        .route(&format!("{topic}/me-too"), web::post().to(topics::me_too))
+        .route(
+            &format!("{topic}/follow"),
+            web::post().to(topics::follow_topic),
+        )
+        .route(&format!("{topic}/accept"), web::post().to(topics::accept))
+        .route(&format!("{topic}/helpful"), web::post().to(topics::helpful))
+        .route(&format!("{topic}/edit"), web::get().to(topics::show_edit))
+        .route(&format!("{topic}/edit"), web::post().to(topics::edit));
 }

@@ -18,6 +18,9 @@ use crate::i18n::Lang;
 pub const LANG_COOKIE: &str = "kotae_lang";
 const FLASH_COOKIE: &str = "kotae_flash";
 
+/// What a page handler returns.
+pub type PageResult = Result<HttpResponse, PageError>;
+
 /// The language of a request: the member's setting, the language cookie, Accept-Language.
 pub fn lang_of(req: &HttpRequest, viewer: Option<&SignedIn>) -> Lang {
     viewer

@@ -1,0 +1,324 @@
+//! Brand pages: the directory on the home page, starting a community, a brand's topic
+//! lists, following a brand, and asking.
+
+use super::forms::CheckedForm;
+use super::forms::OnOffForm;
+use super::lists::{PER_PAGE, encode, pager, summaries};
+use super::page::PageResult;
+use super::page::{Page, redirect, redirect_with_flash};
+use super::session::{CurrentUser, MaybeUser};
+use super::topics::topic_url;
+use crate::api::communities::{parse_sort, topic_filter};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::model::brand;
+use crate::model::topic::{self, Filter, Sort};
+use crate::model::topic_status::{Feeling, Kind};
+use crate::service;
+use crate::service::brand::{self as brands, NewBrandInput};
+use crate::service::topic::{self as topics, NewTopicInput};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
+}
+
+/// GET /: the brand directory, filtered by name and sorted by activity, and recent topics.
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<HomeQuery>,
+) -> PageResult {
+    let q: String = query.q.trim().chars().take(100).collect();
+    let page_no = query.page.unwrap_or(1).clamp(1, 100_000);
+    let needle = q.clone();
+    let (brands_found, total, recent) = state
+        .services
+        .db
+        .run(move |c| {
+            let (rows, total) = brand::directory(c, &needle, PER_PAGE, (page_no - 1) * PER_PAGE)?;
+            let (recent, _) = topic::list(c, &Filter::default(), Sort::Active, 10, 0)?;
+            Ok((rows, total, recent))
+        })
+        .await?;
+    let mut page = Page::new(&req, "home.title").await?;
+    page.insert("pager_base", &format!("/?q={}&", encode(&q)));
+    page.insert("q", &q);
+    page.insert("brands", &brands_found);
+    page.insert("pager", &pager(page_no, total));
+    page.insert("recent", &summaries(&recent));
+    page.render(&req, "home.html")
+}
+
+pub async fn show_new_brand(req: HttpRequest, _me: CurrentUser) -> PageResult {
+    Page::new(&req, "brand_new.title")
+        .await?
+        .render(&req, "brands/new.html")
+}
+
+#[derive(Deserialize)]
+pub struct NewBrandForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    products: String,
+}
+
+pub async fn create_brand(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    form: CheckedForm<NewBrandForm>,
+) -> PageResult {
+    let form = form.0;
+    let input = NewBrandInput {
+        name: form.name.clone(),
+        slug: Some(form.slug.clone()),
+        domain: Some(form.domain.clone()),
+        description: Some(form.description.clone()),
+        products: form.products.lines().map(str::to_string).collect(),
+    };
+    let user = me.0.user;
+    let outcome = state
+        .services
+        .db
+        .run(move |c| brands::create(c, &user, &input))
+        .await;
+    match outcome {
+        Ok(created) => redirect_with_flash(
+            &req,
+            &format!("/brands/{}", created.slug),
+            "success",
+            "flash.brand_created",
+        ),
+        Err(AppError::Validation(errors) | AppError::Taken(errors)) => {
+            let mut page = Page::new(&req, "brand_new.title").await?;
+            page.insert_errors(&errors);
+            page.insert(
+                "form",
+                &serde_json::json!({
+                    "name": form.name, "slug": form.slug, "domain": form.domain,
+                    "description": form.description, "products": form.products,
+                }),
+            );
+            page.render_with_status(&req, "brands/new.html", StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BrandQuery {
+    kind: Option<String>,
+    status: Option<String>,
+    product: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+}
+
+/// GET /brands/{slug}: tabs by kind, filters, sorts, pages.
+pub async fn show_brand(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: MaybeUser,
+    slug: web::Path<String>,
+    query: web::Query<BrandQuery>,
+) -> PageResult {
+    let query = query.into_inner();
+    let sort = parse_sort(query.sort.as_deref())?;
+    let page_no = query.page.unwrap_or(1).clamp(1, 100_000);
+    let (kind, status, product) = (
+        query.kind.clone(),
+        query.status.clone(),
+        query.product.clone(),
+    );
+    let viewer_id = viewer.0.as_ref().map(|v| v.user.id);
+    let slug = slug.into_inner();
+    let (view, rows, total, following) = state
+        .services
+        .db
+        .run(move |c| {
+            let view = brands::show(c, &slug)?;
+            let filter = topic_filter(
+                c,
+                &slug,
+                kind.as_deref(),
+                status.as_deref(),
+                product.as_deref(),
+            )?;
+            let (rows, total) = topic::list(c, &filter, sort, PER_PAGE, (page_no - 1) * PER_PAGE)?;
+            let following = match viewer_id {
+                Some(id) => brand::follows(c, view.brand.id, id)?,
+                None => false,
+            };
+            Ok((view, rows, total, following))
+        })
+        .await?;
+    let mut page = Page::new(&req, "brand.title").await?;
+    let statuses: Vec<&str> = match query.kind.as_deref().and_then(Kind::parse) {
+        Some(kind) => kind.statuses().iter().map(|s| s.as_str()).collect(),
+        None => vec!["open", "answered", "solved", "implemented", "closed"],
+    };
+    page.insert("brand", &view);
+    page.insert("topics", &summaries(&rows));
+    page.insert("pager", &pager(page_no, total));
+    page.insert("total", &total);
+    page.insert("following", &following);
+    page.insert("statuses", &statuses);
+    page.insert("sorts", &Sort::ALL.map(Sort::as_str));
+    page.insert(
+        "filter",
+        &serde_json::json!({
+            "kind": query.kind.unwrap_or_default(), "status": query.status.unwrap_or_default(),
+            "product": query.product.unwrap_or_default(), "sort": sort.as_str(),
+        }),
+    );
+    page.render(&req, "brands/show.html")
+}
+
+pub async fn follow_brand(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<OnOffForm>,
+) -> PageResult {
+    let (user, on, slug) = (me.0.user, form.0.on == "1", slug.into_inner());
+    let target = format!("/brands/{slug}");
+    state
+        .services
+        .db
+        .run(move |c| brands::set_follow(c, &user, &slug, on))
+        .await?;
+    Ok(redirect(&target))
+}
+
+#[derive(Deserialize)]
+pub struct AskQuery {
+    kind: Option<String>,
+}
+
+pub async fn show_ask(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _me: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<AskQuery>,
+) -> PageResult {
+    let slug = slug.into_inner();
+    let view = state
+        .services
+        .db
+        .run(move |c| brands::show(c, &slug))
+        .await?;
+    let kind = query
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .unwrap_or(Kind::Question);
+    ask_page(
+        &req,
+        &view,
+        &serde_json::json!({ "kind": kind.as_str() }),
+        &[],
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn ask_page(
+    req: &HttpRequest,
+    view: &brands::BrandView,
+    form: &serde_json::Value,
+    errors: &[crate::error::FieldError],
+    status: StatusCode,
+) -> PageResult {
+    let mut page = Page::new(req, "ask.title").await?;
+    page.insert("brand", view);
+    page.insert("form", form);
+    page.insert("kinds", &Kind::ALL.map(Kind::as_str));
+    page.insert(
+        "feelings",
+        &Feeling::ALL.map(|f| serde_json::json!({ "name": f.as_str(), "face": f.face() })),
+    );
+    page.insert_errors(errors);
+    page.render_with_status(req, "brands/ask.html", status)
+}
+
+#[derive(Deserialize)]
+pub struct AskForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    feeling: String,
+}
+
+pub async fn ask(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<AskForm>,
+) -> PageResult {
+    let form = form.0;
+    let user = me.0.user;
+    crate::authz::may_post(&user)?;
+    service::count_post(&state.services, &user).await?;
+    let input = NewTopicInput {
+        kind: form.kind.clone(),
+        title: form.title.clone(),
+        body: form.body.clone(),
+        product: Some(form.product.clone()),
+        feeling: Some(form.feeling.clone()),
+    };
+    let brand_slug = slug.into_inner();
+    let target = brand_slug.clone();
+    match state
+        .services
+        .db
+        .run(move |c| topics::post(c, &user, &target, &input))
+        .await
+    {
+        Ok(created) => redirect_with_flash(
+            &req,
+            &topic_url(&brand_slug, created.id, &created.title),
+            "success",
+            "flash.topic_posted",
+        ),
+        Err(AppError::Validation(errors)) => {
+            let view = state
+                .services
+                .db
+                .run(move |c| brands::show(c, &brand_slug))
+                .await?;
+            let values = serde_json::json!({
+                "kind": form.kind, "title": form.title, "body": form.body, "product": form.product, "feeling": form.feeling,
+            });
+            ask_page(
+                &req,
+                &view,
+                &values,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
