@@ -160,48 +160,77 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<TopicSummary>, i64)> {
-    let matching = || {
-        let mut query = topics::table
-            .inner_join(users::table.on(users::id.eq(topics::author_id)))
-            .inner_join(brands::table)
-            .filter(topics::hidden.eq(false))
-            .into_boxed();
-        if let Some(brand) = filter.brand {
-            query = query.filter(topics::brand_id.eq(brand));
-        }
-        if let Some(author) = filter.author {
-            query = query.filter(topics::author_id.eq(author));
-        }
-        if let Some(kind) = &filter.kind {
-            query = query.filter(topics::kind.eq(kind.clone()));
-        }
-        if let Some(status) = &filter.status {
-            query = query.filter(topics::status.eq(status.clone()));
-        }
-        if let Some(product) = filter.product {
-            query = query.filter(topics::product_id.eq(product));
-        }
-        if sort == Sort::Unanswered {
-            query = query.filter(topics::reply_count.eq(0));
-        }
-        query
-    };
-    let total = matching().count().get_result(c)?;
+    let total = matching(filter, sort).count().get_result(c)?;
+    Ok((list_page(c, filter, sort, limit, offset)?, total))
+}
+
+/// A page of `list` without the total, for lists that show no pager (home, feeds).
+pub fn list_page(
+    c: &mut DbConn,
+    filter: &Filter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<TopicSummary>> {
     let ordered = match sort {
         Sort::Recent | Sort::Unanswered => {
-            matching().order((topics::created_at.desc(), topics::id.desc()))
+            matching(filter, sort).order((topics::created_at.desc(), topics::id.desc()))
         }
-        Sort::Active => matching().order((topics::last_activity_at.desc(), topics::id.desc())),
-        Sort::Top => {
-            matching().order((topics::me_too_count.desc(), topics::last_activity_at.desc()))
+        Sort::Active => {
+            matching(filter, sort).order((topics::last_activity_at.desc(), topics::id.desc()))
         }
+        Sort::Top => matching(filter, sort)
+            .order((topics::me_too_count.desc(), topics::last_activity_at.desc())),
     };
-    let rows = ordered
+    ordered
         .select(summary_columns())
         .limit(limit)
         .offset(offset)
-        .load(c)?;
-    Ok((rows, total))
+        .load(c)
+}
+
+type Matching<'a> = diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoin<
+            diesel::dsl::InnerJoinOn<
+                topics::table,
+                users::table,
+                diesel::dsl::Eq<users::id, topics::author_id>,
+            >,
+            brands::table,
+        >,
+        diesel::dsl::Eq<topics::hidden, bool>,
+    >,
+    crate::db::MultiBackend,
+>;
+
+/// Visible topics matching the filter, not yet ordered.
+fn matching<'a>(filter: &Filter, sort: Sort) -> Matching<'a> {
+    let mut query = topics::table
+        .inner_join(users::table.on(users::id.eq(topics::author_id)))
+        .inner_join(brands::table)
+        .filter(topics::hidden.eq(false))
+        .into_boxed();
+    if let Some(brand) = filter.brand {
+        query = query.filter(topics::brand_id.eq(brand));
+    }
+    if let Some(author) = filter.author {
+        query = query.filter(topics::author_id.eq(author));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(topics::kind.eq(kind.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(topics::status.eq(status.clone()));
+    }
+    if let Some(product) = filter.product {
+        query = query.filter(topics::product_id.eq(product));
+    }
+    if sort == Sort::Unanswered {
+        query = query.filter(topics::reply_count.eq(0));
+    }
+    query
 }
 
 /// Keeps the text before an edit.

@@ -42,7 +42,7 @@ pub async fn home(
         .db
         .run(move |c| {
             let (rows, total) = brand::directory(c, &needle, PER_PAGE, (page_no - 1) * PER_PAGE)?;
-            let (recent, _) = topic::list(c, &Filter::default(), Sort::Active, 10, 0)?;
+            let recent = topic::list_page(c, &Filter::default(), Sort::Active, 10, 0)?;
             Ok((rows, total, recent))
         })
         .await?;

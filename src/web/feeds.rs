@@ -47,8 +47,7 @@ pub async fn brand_feed(
                 brand: Some(found.id),
                 ..Filter::default()
             };
-            let ids: Vec<TopicId> = topic::list(c, &filter, Sort::Recent, ENTRIES, 0)?
-                .0
+            let ids: Vec<TopicId> = topic::list_page(c, &filter, Sort::Recent, ENTRIES, 0)?
                 .into_iter()
                 .map(|t| t.id)
                 .collect();

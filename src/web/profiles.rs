@@ -26,7 +26,7 @@ pub async fn profile(
                 author: Some(member.id),
                 ..Filter::default()
             };
-            let (asked, _) = topic::list(c, &filter, Sort::Recent, 20, 0)?;
+            let asked = topic::list_page(c, &filter, Sort::Recent, 20, 0)?;
             let answers = crate::model::reply::by_author(c, member.id, 20)?;
             Ok((member, asked, answers))
         })
