@@ -31,6 +31,7 @@ fn schemathesis_finds_no_server_error() {
     );
     let token = body["token"].as_str().expect("token");
     let output = schemathesis()
+        .current_dir(app.data_dir.path()) // its cache stays out of the source tree
         .args([
             "run",
             &app.url("/api/v1/openapi.json"),
