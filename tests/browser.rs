@@ -27,6 +27,10 @@ async fn sign_up_verify_and_sign_in(window: Window, username: &str) {
     browser
         .click("form[action='/sign-up'] button[type=submit]")
         .await;
+    // the click returns before the next page has loaded
+    browser
+        .wait_for_text(".flash-success", "We sent you an email")
+        .await;
     assert_eq!(browser.path().await, "/");
     assert!(
         browser
