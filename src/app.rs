@@ -101,7 +101,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::i18n::load_catalogs();
     let assets = Arc::new(Assets::load());
     let tera = Arc::new(templates::load(assets.clone())?);
-    let composer = Composer::new(tera.clone(), base_url.clone(), &config.mail_from);
+    let composer = Composer::new(
+        tera.clone(),
+        base_url.clone(),
+        &config.mail_from,
+        key.clone(),
+    );
     let transport = Transport::from_config(config.smtp_url.as_deref(), config.mail_dir())?;
     tokio::task::spawn_blocking(crate::password::warm_up);
 

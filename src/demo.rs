@@ -256,7 +256,16 @@ fn post_thread(c: &mut DbConn, members: &[User], thread: &Thread) -> anyhow::Res
     let topic = topics::post(c, &members[thread.author], thread.brand, &input).map_err(fail)?;
     let mut best: Option<ReplyId> = None;
     for (author, text, accepted) in thread.replies {
-        let reply = topics::post_reply(c, &members[*author], topic.id, text).map_err(fail)?;
+        let reply = topics::post_reply(
+            c,
+            &members[*author],
+            topic.id,
+            &topics::ReplyInput {
+                body: text.to_string(),
+                official_answer: false,
+            },
+        )
+        .map_err(fail)?;
         if *accepted {
             best = Some(reply.reply.id);
         }

@@ -202,6 +202,16 @@ mod tests {
             "reply_invalid",
             "status_invalid",
             "sort_invalid",
+            "email_not_at_domain",
+            "user_unknown",
+            "role_invalid",
+            "out_of_range",
+            "reason_invalid",
+            "count_invalid",
+            "topic_invalid",
+            "not_staff",
+            "view_invalid",
+            "account_banned",
         ];
         for code in codes {
             assert!(

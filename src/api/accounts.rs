@@ -138,8 +138,18 @@ pub async fn confirm_reset(state: web::Data<AppState>, body: web::Json<ResetConf
 }
 
 /// GET /me
-pub async fn me(me: CurrentUser) -> ApiResult {
+pub async fn me(state: web::Data<AppState>, me: CurrentUser) -> ApiResult {
     let user = &me.0.user;
+    let id = user.id;
+    let brands = state
+        .services
+        .db
+        .run(move |c| Ok(crate::model::member::brands_of(c, id)?))
+        .await?;
+    let brands: Vec<_> = brands
+        .iter()
+        .map(|(slug, name, role)| json!({ "slug": slug, "name": name, "role": role }))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "id": user.id,
         "username": user.username,
@@ -148,6 +158,6 @@ pub async fn me(me: CurrentUser) -> ApiResult {
         "site_admin": user.site_admin,
         "display_name": user.display_name,
         "language": user.language,
-        "brands": [],
+        "brands": brands,
     })))
 }

@@ -270,8 +270,18 @@ pub async fn show_topic(
     viewer: MaybeUser,
     id: web::Path<i64>,
 ) -> ApiResult {
-    let viewer = viewer.0.map(|v| v.user);
-    Ok(HttpResponse::Ok().json(topic_json(&state.services, TopicId(*id), viewer).await?))
+    let (viewer, id) = (viewer.0.map(|v| v.user), TopicId(*id));
+    let merged = state
+        .services
+        .db
+        .run(move |c| Ok(topic::find(c, id)?.duplicate_of))
+        .await?;
+    if let Some(into) = merged {
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header(("Location", format!("/api/v1/topics/{into}")))
+            .finish());
+    }
+    Ok(HttpResponse::Ok().json(topic_json(&state.services, id, viewer).await?))
 }
 
 #[derive(Deserialize)]
@@ -296,27 +306,21 @@ pub async fn edit_topic(
     Ok(HttpResponse::Ok().json(topic_json(&state.services, id, None).await?))
 }
 
-#[derive(Deserialize)]
-pub struct ReplyBody {
-    #[serde(default)]
-    body: String,
-}
-
 /// POST /topics/{id}/replies
 pub async fn create_reply(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-    body: web::Json<ReplyBody>,
+    body: web::Json<topics::ReplyInput>,
 ) -> ApiResult {
     let user = me.0.user;
     crate::authz::may_post(&user)?;
     service::count_post(&state.services, &user).await?;
-    let (id, text) = (TopicId(*id), body.into_inner().body);
+    let (id, input) = (TopicId(*id), body.into_inner());
     let created = state
         .services
         .db
-        .run(move |c| topics::post_reply(c, &user, id, &text))
+        .run(move |c| topics::post_reply(c, &user, id, &input))
         .await?;
     state.services.mail.wake();
     Ok(HttpResponse::Created().json(json::reply(&created)))

@@ -68,5 +68,7 @@ pub fn topic(t: &Topic, brand_slug: &str, author: Value, replies: Vec<Value>) ->
         "me_too_count": t.me_too_count, "reply_count": t.reply_count,
         "accepted_reply_id": t.accepted_reply_id, "assignee": t.assignee_id, "view_count": t.view_count,
         "created_at": time(t.created_at), "edited_at": time_opt(t.edited_at), "replies": replies,
+        "official": t.official, "official_reply_id": t.official_reply_id, "locked": t.locked,
+        "resolved_at": time_opt(t.resolved_at),
     })
 }

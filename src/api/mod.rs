@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod communities;
 pub mod json;
+pub mod staff;
 
 use actix_web::{HttpResponse, web};
 
@@ -66,8 +67,77 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/replies/{id}/helpful",
                 web::post().to(communities::helpful),
-            ),
+            )
+            .configure(staff_routes),
     );
+}
+
+/// Claims, staff, the queue, the workflow and moderation.
+fn staff_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/brands/{slug}/claims",
+        web::post().to(staff::request_claim),
+    )
+    .route("/claims/confirm", web::post().to(staff::confirm_claim))
+    .route("/admin/claims", web::get().to(staff::list_claims))
+    .route(
+        "/admin/claims/{id}/{action}",
+        web::post().to(staff::decide_claim),
+    )
+    .route(
+        "/admin/brands/{slug}/revoke-claim",
+        web::post().to(staff::revoke_claim),
+    )
+    .route("/admin/users/{username}/ban", web::post().to(staff::ban))
+    .route(
+        "/admin/users/{username}/ban",
+        web::delete().to(staff::unban),
+    )
+    .route("/brands/{slug}/staff", web::get().to(staff::list_staff))
+    .route("/brands/{slug}/staff", web::post().to(staff::add_staff))
+    .route(
+        "/brands/{slug}/staff/{user_id}",
+        web::patch().to(staff::update_staff),
+    )
+    .route(
+        "/brands/{slug}/staff/{user_id}",
+        web::delete().to(staff::remove_staff),
+    )
+    .route(
+        "/invitations/accept",
+        web::post().to(staff::accept_invitation),
+    )
+    .route(
+        "/brands/{slug}/settings",
+        web::put().to(staff::update_settings),
+    )
+    .route(
+        "/brands/{slug}/saved-replies",
+        web::get().to(staff::list_saved_replies),
+    )
+    .route(
+        "/brands/{slug}/saved-replies",
+        web::post().to(staff::add_saved_reply),
+    )
+    .route(
+        "/saved-replies/{id}",
+        web::delete().to(staff::delete_saved_reply),
+    )
+    .route("/brands/{slug}/queue", web::get().to(staff::queue))
+    .route("/brands/{slug}/queue/bulk", web::post().to(staff::bulk))
+    .route("/brands/{slug}/flags", web::get().to(staff::list_flags))
+    .route("/flags/{id}/dismiss", web::post().to(staff::dismiss_flag))
+    .route("/topics/{id}/assign", web::post().to(staff::assign))
+    .route("/topics/{id}/status", web::post().to(staff::set_status))
+    .route("/topics/{id}/notes", web::get().to(staff::list_notes))
+    .route("/topics/{id}/notes", web::post().to(staff::add_note))
+    .route("/topics/{id}/events", web::get().to(staff::events))
+    .route("/topics/{id}/flags", web::post().to(staff::flag))
+    .route("/topics/{id}/lock", web::post().to(staff::lock))
+    .route("/topics/{id}/merge", web::post().to(staff::merge))
+    .route("/topics/{id}/move", web::post().to(staff::move_topic))
+    .route("/topics/{id}/{action}", web::post().to(staff::hide_topic))
+    .route("/replies/{id}/{action}", web::post().to(staff::hide_reply));
 }
 
 const OPENAPI: &str = include_str!("openapi.json");

@@ -133,6 +133,20 @@ pub fn claim_due_mail(
     })
 }
 
+/// Locks a topic's row until the transaction ends, so concurrent changes to one topic take
+/// turns (SQLite's BEGIN IMMEDIATE already serialises every writer).
+pub fn lock_topic(c: &mut DbConn, id: crate::model::TopicId) -> QueryResult<()> {
+    use crate::db::schema::topics;
+    if let DbConn::Postgres(pg) = c {
+        topics::table
+            .find(id)
+            .select(topics::id)
+            .for_update()
+            .first::<i64>(pg)?;
+    }
+    Ok(())
+}
+
 /// Reads a rate-limit bucket's theoretical arrival time, locking the row where the backend can.
 pub fn lock_rate_bucket(c: &mut DbConn, key: &str) -> QueryResult<Option<i64>> {
     use rate_limits::dsl as r;

@@ -15,6 +15,7 @@ diesel::table! {
         updated_at -> Timestamp,
         helpful_received -> Integer,
         accepted_answers -> Integer,
+        banned_at -> Nullable<Timestamp>,
     }
 }
 
@@ -81,6 +82,7 @@ diesel::table! {
         topic_count -> Integer,
         last_activity_at -> Timestamp,
         created_at -> Timestamp,
+        first_response_minutes -> Nullable<Integer>,
     }
 }
 
@@ -119,6 +121,10 @@ diesel::table! {
         first_staff_response_at -> Nullable<Timestamp>,
         resolved_at -> Nullable<Timestamp>,
         last_activity_at -> Timestamp,
+        official -> Bool,
+        locked -> Bool,
+        official_reply_id -> Nullable<BigInt>,
+        open_escalations -> Integer,
     }
 }
 
@@ -181,6 +187,96 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    brand_members (brand_id, user_id) {
+        brand_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        title -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    brand_claims (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        user_id -> BigInt,
+        email -> Nullable<Text>,
+        reason -> Text,
+        state -> Text,
+        token_hash -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_invitations (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        email -> Text,
+        role -> Text,
+        title -> Text,
+        token_hash -> Text,
+        invited_by -> BigInt,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_replies (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        title -> Text,
+        body -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    internal_notes (id) {
+        id -> BigInt,
+        topic_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topic_events (id) {
+        id -> BigInt,
+        topic_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        public -> Bool,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        topic_id -> BigInt,
+        reply_id -> Nullable<BigInt>,
+        reporter_id -> BigInt,
+        reason -> Text,
+        note -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
@@ -188,6 +284,11 @@ diesel::joinable!(replies -> topics (topic_id));
 diesel::joinable!(replies -> users (author_id));
 diesel::joinable!(topic_follows -> topics (topic_id));
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(brand_members -> users (user_id));
+diesel::joinable!(brand_members -> brands (brand_id));
+diesel::joinable!(brand_claims -> brands (brand_id));
+diesel::joinable!(internal_notes -> users (author_id));
+diesel::joinable!(flags -> topics (topic_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -203,4 +304,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     helpful_votes,
     topic_follows,
     brand_follows,
+    brand_members,
+    brand_claims,
+    staff_invitations,
+    saved_replies,
+    internal_notes,
+    topic_events,
+    flags,
 );

@@ -33,16 +33,41 @@ pub struct Composer {
     base_url: String,
     domain: String,
     wake: Arc<Notify>,
+    key: crate::secret::SigningKey,
 }
 
 impl Composer {
-    pub fn new(tera: Arc<Tera>, base_url: String, from: &lettre::message::Mailbox) -> Composer {
+    pub fn new(
+        tera: Arc<Tera>,
+        base_url: String,
+        from: &lettre::message::Mailbox,
+        key: crate::secret::SigningKey,
+    ) -> Composer {
         Composer {
             tera,
             base_url,
             domain: from.email.domain().to_string(),
             wake: Arc::new(Notify::new()),
+            key,
         }
+    }
+
+    /// The one-click link that stops a member's mail about a topic.
+    pub fn unsubscribe_link(&self, user: model::UserId, topic: model::TopicId) -> String {
+        format!(
+            "{}/unsubscribe?token={}",
+            self.base_url,
+            crate::service::topic::unsubscribe_token(&self.key, user, topic)
+        )
+    }
+
+    /// A topic's page, absolute, for mail.
+    pub fn topic_link(&self, brand_slug: &str, topic: model::TopicId, title: &str) -> String {
+        format!(
+            "{}{}",
+            self.base_url,
+            crate::web::topics::topic_url(brand_slug, topic, title)
+        )
     }
 
     pub fn base_url(&self) -> &str {

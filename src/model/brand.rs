@@ -23,6 +23,7 @@ pub struct Brand {
     pub topic_count: i32,
     pub last_activity_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub first_response_minutes: Option<i32>,
 }
 
 #[derive(Debug, Insertable)]
@@ -174,5 +175,16 @@ pub fn set_follow(
             ))
             .execute(c)?;
     }
+    Ok(())
+}
+
+pub fn set_first_response_target(
+    c: &mut DbConn,
+    id: BrandId,
+    minutes: Option<i32>,
+) -> QueryResult<()> {
+    diesel::update(brands::table.find(id))
+        .set(brands::first_response_minutes.eq(minutes))
+        .execute(c)?;
     Ok(())
 }

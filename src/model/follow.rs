@@ -110,3 +110,33 @@ pub fn clear_pending(c: &mut DbConn) -> QueryResult<usize> {
         .set(topic_follows::pending_reply_id.eq(None::<ReplyId>))
         .execute(c)
 }
+
+/// Who hears about a topic's progress (its followers; "me too" follows too), with their
+/// address, language and name, except `actor`.
+pub fn audience(
+    c: &mut DbConn,
+    topic: TopicId,
+    actor: UserId,
+) -> QueryResult<Vec<(UserId, String, String, String)>> {
+    use crate::db::schema::users;
+    topic_follows::table
+        .inner_join(users::table.on(users::id.eq(topic_follows::user_id)))
+        .filter(topic_follows::topic_id.eq(topic))
+        .filter(users::id.ne(actor))
+        .filter(users::email_verified.eq(true))
+        .filter(users::banned_at.is_null())
+        .select((
+            users::id,
+            users::email,
+            users::language,
+            users::display_name,
+        ))
+        .load(c)
+}
+
+pub fn followers_of(c: &mut DbConn, topic: TopicId) -> QueryResult<Vec<UserId>> {
+    topic_follows::table
+        .filter(topic_follows::topic_id.eq(topic))
+        .select(topic_follows::user_id)
+        .load(c)
+}

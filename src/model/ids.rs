@@ -46,5 +46,11 @@ id_type!(
     BrandId,
     ProductId,
     TopicId,
-    ReplyId
+    ReplyId,
+    ClaimId,
+    InvitationId,
+    SavedReplyId,
+    NoteId,
+    EventId,
+    FlagId
 );

@@ -41,3 +41,17 @@ pub fn set(
     };
     topic::add_me_too_count(c, topic_id, delta)
 }
+
+pub fn users_of(c: &mut DbConn, topic: TopicId) -> QueryResult<Vec<UserId>> {
+    me_toos::table
+        .filter(me_toos::topic_id.eq(topic))
+        .select(me_toos::user_id)
+        .load(c)
+}
+
+pub fn count(c: &mut DbConn, topic: TopicId) -> QueryResult<i64> {
+    me_toos::table
+        .filter(me_toos::topic_id.eq(topic))
+        .count()
+        .get_result(c)
+}

@@ -2,12 +2,19 @@
 
 pub mod account_token;
 pub mod brand;
+pub mod claim;
+pub mod event;
+pub mod flag;
 pub mod follow;
 pub mod ids;
+pub mod invitation;
 pub mod me_too;
+pub mod member;
+pub mod note;
 pub mod outbox;
 pub mod rate_limit;
 pub mod reply;
+pub mod saved_reply;
 pub mod session;
 pub mod topic;
 pub mod topic_status;

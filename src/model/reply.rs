@@ -151,3 +151,25 @@ pub fn by_author(
         ))
         .load(c)
 }
+
+/// A reply whether hidden or not, with its hidden flag: for moderators.
+pub fn find_any(c: &mut DbConn, id: ReplyId) -> QueryResult<(Reply, bool)> {
+    replies::table
+        .find(id)
+        .select((Reply::as_select(), replies::hidden))
+        .first(c)
+}
+
+pub fn set_hidden(c: &mut DbConn, id: ReplyId, hidden: bool) -> QueryResult<()> {
+    diesel::update(replies::table.find(id))
+        .set(replies::hidden.eq(hidden))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Hides every reply a member wrote.
+pub fn hide_by_author(c: &mut DbConn, author: UserId) -> QueryResult<usize> {
+    diesel::update(replies::table.filter(replies::author_id.eq(author)))
+        .set(replies::hidden.eq(true))
+        .execute(c)
+}

@@ -75,6 +75,7 @@ pub fn find_live(
         .filter(sessions::token_hash.eq(secret::token_hash(token)))
         .filter(sessions::kind.eq(kind.as_str()))
         .filter(sessions::expires_at.gt(now))
+        .filter(users::banned_at.is_null())
         .select((Session::as_select(), User::as_select()))
         .first(c)
         .optional()

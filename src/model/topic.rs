@@ -30,7 +30,14 @@ pub struct Topic {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub first_response_at: Option<NaiveDateTime>,
+    pub first_staff_response_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
     pub last_activity_at: NaiveDateTime,
+    pub duplicate_of: Option<TopicId>,
+    pub official: bool,
+    pub locked: bool,
+    pub official_reply_id: Option<ReplyId>,
+    pub open_escalations: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -45,6 +52,7 @@ pub struct NewTopic<'a> {
     pub body: &'a str,
     pub body_html: &'a str,
     pub status: &'a str,
+    pub official: bool,
     pub created_at: NaiveDateTime,
     pub last_activity_at: NaiveDateTime,
 }
@@ -326,6 +334,227 @@ pub fn add_me_too_count(c: &mut DbConn, id: TopicId, delta: i32) -> QueryResult<
 pub fn add_views(c: &mut DbConn, id: TopicId, views: i64) -> QueryResult<()> {
     diesel::update(topics::table.find(id))
         .set(topics::view_count.eq(topics::view_count + views))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Moves a topic to `status`; `resolved_at` is set for final statuses and cleared otherwise.
+pub fn set_status(
+    c: &mut DbConn,
+    id: TopicId,
+    status: &str,
+    resolved_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set((
+            topics::status.eq(status),
+            topics::resolved_at.eq(resolved_at),
+            topics::last_activity_at.eq(at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_assignee(c: &mut DbConn, id: TopicId, assignee: Option<UserId>) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::assignee_id.eq(assignee))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_locked(c: &mut DbConn, id: TopicId, locked: bool) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::locked.eq(locked))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_hidden(c: &mut DbConn, id: TopicId, hidden: bool) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::hidden.eq(hidden))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_product(c: &mut DbConn, id: TopicId, product: Option<ProductId>) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::product_id.eq(product))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_official_reply(c: &mut DbConn, id: TopicId, reply: Option<ReplyId>) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::official_reply_id.eq(reply))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Notes the first reply by the brand's staff (the response-time figure).
+pub fn note_staff_reply(c: &mut DbConn, id: TopicId, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        topics::table
+            .find(id)
+            .filter(topics::first_staff_response_at.is_null()),
+    )
+    .set(topics::first_staff_response_at.eq(at))
+    .execute(c)?;
+    Ok(())
+}
+
+/// Marks `id` a duplicate of `into`: closed, out of lists, its page redirects.
+pub fn mark_duplicate(
+    c: &mut DbConn,
+    id: TopicId,
+    into: TopicId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set((
+            topics::duplicate_of.eq(into),
+            topics::hidden.eq(true),
+            topics::status.eq("closed"),
+            topics::resolved_at.eq(at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_me_too_count(c: &mut DbConn, id: TopicId, count: i32) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::me_too_count.eq(count))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Hides or shows every topic a member opened.
+pub fn set_hidden_by_author(c: &mut DbConn, author: UserId, hidden: bool) -> QueryResult<usize> {
+    diesel::update(topics::table.filter(topics::author_id.eq(author)))
+        .set(topics::hidden.eq(hidden))
+        .execute(c)
+}
+
+/// Which of the staff queue's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueView {
+    Unanswered,
+    NoStaffReply,
+    Escalated,
+    Mine,
+    Overdue,
+    All,
+}
+
+impl QueueView {
+    pub const ALL: [QueueView; 6] = [
+        QueueView::Unanswered,
+        QueueView::NoStaffReply,
+        QueueView::Escalated,
+        QueueView::Mine,
+        QueueView::Overdue,
+        QueueView::All,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueView::Unanswered => "unanswered",
+            QueueView::NoStaffReply => "no_staff_reply",
+            QueueView::Escalated => "escalated",
+            QueueView::Mine => "mine",
+            QueueView::Overdue => "overdue",
+            QueueView::All => "all",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<QueueView> {
+        QueueView::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+}
+
+/// A topic in the staff queue.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct QueueItem {
+    pub id: TopicId,
+    pub kind: String,
+    pub feeling: Option<String>,
+    pub title: String,
+    pub status: String,
+    pub me_too_count: i32,
+    pub reply_count: i32,
+    pub assignee_id: Option<UserId>,
+    pub open_escalations: i32,
+    pub created_at: NaiveDateTime,
+    pub first_staff_response_at: Option<NaiveDateTime>,
+    pub author_username: String,
+    pub author_name: String,
+}
+
+/// What the queue asks for: the view, who asks, and the overdue line (None: no target set).
+pub struct QueueQuery {
+    pub brand: BrandId,
+    pub view: QueueView,
+    pub me: UserId,
+    pub overdue_before: Option<NaiveDateTime>,
+}
+
+/// Unresolved, visible topics of a brand in one view, longest waiting first, and the total.
+pub fn queue(
+    c: &mut DbConn,
+    q: &QueueQuery,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<QueueItem>, i64)> {
+    let matching = || {
+        let mut query = topics::table
+            .inner_join(users::table.on(users::id.eq(topics::author_id)))
+            .filter(topics::brand_id.eq(q.brand))
+            .filter(topics::hidden.eq(false))
+            .filter(topics::resolved_at.is_null())
+            .into_boxed::<crate::db::MultiBackend>();
+        query = match q.view {
+            QueueView::Unanswered => query.filter(topics::reply_count.eq(0)),
+            QueueView::NoStaffReply => query.filter(topics::first_staff_response_at.is_null()),
+            QueueView::Escalated => query.filter(topics::open_escalations.gt(0)),
+            QueueView::Mine => query.filter(topics::assignee_id.eq(q.me)),
+            QueueView::Overdue => match q.overdue_before {
+                Some(line) => query
+                    .filter(topics::first_staff_response_at.is_null())
+                    .filter(topics::created_at.lt(line)),
+                None => query.filter(topics::id.lt(TopicId(0))),
+            },
+            QueueView::All => query,
+        };
+        query
+    };
+    let total = matching().count().get_result(c)?;
+    let rows = matching()
+        .order((topics::created_at.asc(), topics::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            topics::id,
+            topics::kind,
+            topics::feeling,
+            topics::title,
+            topics::status,
+            topics::me_too_count,
+            topics::reply_count,
+            topics::assignee_id,
+            topics::open_escalations,
+            topics::created_at,
+            topics::first_staff_response_at,
+            users::username,
+            users::display_name,
+        ))
+        .load(c)?;
+    Ok((rows, total))
+}
+
+pub fn add_reply_count(c: &mut DbConn, id: TopicId, delta: i32) -> QueryResult<()> {
+    diesel::update(topics::table.find(id))
+        .set(topics::reply_count.eq(topics::reply_count + delta))
         .execute(c)?;
     Ok(())
 }

@@ -70,7 +70,7 @@ pub enum Status {
 }
 
 impl Status {
-    const ALL: [Status; 11] = [
+    pub const ALL: [Status; 11] = [
         Status::Open,
         Status::Answered,
         Status::Acknowledged,
@@ -102,6 +102,19 @@ impl Status {
 
     pub fn parse(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the topic's loop is closed: lists of work to do leave it out.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Answered
+                | Status::Solved
+                | Status::NotAProblem
+                | Status::Implemented
+                | Status::NotPlanned
+                | Status::Closed
+        )
     }
 
     /// Whether `kind` may be in this status at all.

@@ -23,6 +23,7 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     pub helpful_received: i32,
     pub accepted_answers: i32,
+    pub banned_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -182,4 +183,11 @@ pub fn post_count(c: &mut DbConn, id: UserId) -> QueryResult<i64> {
         .count()
         .get_result(c)?;
     Ok(topics + replies)
+}
+
+pub fn set_banned(c: &mut DbConn, id: UserId, at: Option<NaiveDateTime>) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::banned_at.eq(at))
+        .execute(c)?;
+    Ok(())
 }

@@ -221,6 +221,13 @@ pub async fn sign_in(
             "that username or email and password do not match",
         ));
     };
+    if found.banned_at.is_some() {
+        return Err(AppError::invalid(
+            "login",
+            "account_banned",
+            "this account is suspended",
+        ));
+    }
     let token =
         s.db.run(move |c| Ok(session::create(c, found.id, kind, now())?))
             .await?;

@@ -2,8 +2,12 @@
 
 pub mod account;
 pub mod brand;
+pub mod claim;
+pub mod moderation;
+pub mod staff;
 pub mod topic;
 pub mod validate;
+pub mod workflow;
 
 use std::net::IpAddr;
 
@@ -81,6 +85,11 @@ pub const FIRST_POSTS_PER_MINUTE: Rule = Rule {
 };
 /// A member with fewer posts than this is new, and posts under FIRST_POSTS_PER_MINUTE.
 pub const NEW_MEMBER_POSTS: i64 = 5;
+/// Claim requests per member: each may mail a brand's domain.
+pub const CLAIMS_PER_MEMBER: Rule = Rule {
+    burst: 5,
+    period_secs: 3600,
+};
 /// Verification and email-change mails per account.
 pub const MAILS_PER_ACCOUNT: Rule = Rule {
     burst: 5,

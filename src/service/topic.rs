@@ -5,12 +5,16 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
 use super::validate;
-use crate::authz;
+use crate::authz::{self, Access};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::markdown;
 use crate::model::brand::{self, Brand, Product};
+use crate::model::event::{self, EventKind, EventView};
+use crate::model::member::{self, StaffView};
+use crate::model::note::{self, NoteView};
 use crate::model::reply::{self, ReplyView};
+use crate::model::saved_reply::{self, SavedReply};
 use crate::model::topic::{self, NewTopic, Topic};
 use crate::model::topic_status::{Feeling, Kind, Status};
 use crate::model::user::{self, User};
@@ -100,6 +104,7 @@ pub fn post(
         return Err(AppError::Validation(errors));
     };
     let body_html = markdown::to_html(&body);
+    let official = authz::access(c, found.id, Some(me))?.official();
     db::write_transaction(c, |c| {
         let at = now();
         let id = topic::insert(
@@ -114,6 +119,7 @@ pub fn post(
                 body: &body,
                 body_html: &body_html,
                 status: kind.initial_status().as_str(),
+                official,
                 created_at: at,
                 last_activity_at: at,
             },
@@ -124,7 +130,7 @@ pub fn post(
     })
 }
 
-/// Finds a topic the viewer may see: hidden ones are "not found" to the public.
+/// Finds a topic anyone may see: hidden ones are "not found".
 pub fn visible(c: &mut DbConn, id: TopicId) -> AppResult<Topic> {
     let found = topic::find(c, id)?;
     if found.hidden {
@@ -132,6 +138,20 @@ pub fn visible(c: &mut DbConn, id: TopicId) -> AppResult<Topic> {
     } else {
         Ok(found)
     }
+}
+
+/// Where a merged duplicate now lives: the page path of the topic it went into.
+pub fn merged_into(c: &mut DbConn, id: TopicId) -> AppResult<Option<String>> {
+    let Some(into) = topic::find(c, id)?.duplicate_of else {
+        return Ok(None);
+    };
+    let target = topic::find(c, into)?;
+    let found_brand = brand::find(c, target.brand_id)?;
+    Ok(Some(crate::web::topics::topic_url(
+        &found_brand.slug,
+        target.id,
+        &target.title,
+    )))
 }
 
 /// Whether `me` may still edit `topic`: its author inside the window, or a site admin.
@@ -178,9 +198,25 @@ pub fn edit(
     })
 }
 
+/// What a reply says, and whether staff post it as the brand's official answer.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ReplyInput {
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub official_answer: bool,
+}
+
 /// Posts a reply; its author follows the topic, and the other followers will hear of it.
-pub fn post_reply(c: &mut DbConn, me: &User, id: TopicId, text: &str) -> AppResult<ReplyView> {
+/// Staff replies carry the official badge for good, and count as the brand's response.
+pub fn post_reply(
+    c: &mut DbConn,
+    me: &User,
+    id: TopicId,
+    input: &ReplyInput,
+) -> AppResult<ReplyView> {
     authz::may_post(me)?;
+    let text = &input.body;
     let mut errors = vec![];
     let body = validate::body("body", text, 1, REPLY_MAX, &mut errors);
     if !errors.is_empty() {
@@ -189,9 +225,22 @@ pub fn post_reply(c: &mut DbConn, me: &User, id: TopicId, text: &str) -> AppResu
     let body_html = markdown::to_html(&body);
     db::write_transaction(c, |c| {
         let found = visible(c, id)?;
+        let access = authz::access(c, found.brand_id, Some(me))?;
+        if found.locked && !access.staff() {
+            return Err(AppError::Conflict("this topic is locked"));
+        }
+        if input.official_answer && !access.official() {
+            return Err(AppError::Forbidden);
+        }
         let at = now();
-        let reply_id = reply::insert(c, id, me.id, &body, &body_html, false, at)?;
+        let reply_id = reply::insert(c, id, me.id, &body, &body_html, access.official(), at)?;
         topic::note_reply(c, &found, me.id, at)?;
+        if access.official() {
+            topic::note_staff_reply(c, id, at)?;
+        }
+        if input.official_answer {
+            topic::set_official_reply(c, id, Some(reply_id))?;
+        }
         follow::set(c, id, me.id, true, at)?;
         follow::mark_pending(c, id, reply_id, me.id)?;
         brand::touch(c, found.brand_id, at, 0)?;
@@ -210,6 +259,9 @@ pub fn set_me_too(c: &mut DbConn, me: &User, id: TopicId, on: bool) -> AppResult
                 "own_topic",
                 "you opened this topic",
             ));
+        }
+        if on {
+            follow::set(c, id, me.id, true, now())?; // who says "me too" hears how it ends
         }
         Ok(me_too::set(c, id, me.id, on, now())?)
     })
@@ -234,11 +286,12 @@ pub fn mark_helpful(c: &mut DbConn, me: &User, id: ReplyId) -> AppResult<i32> {
     })
 }
 
-/// The asker (or a site admin; brand staff later) picks the best answer to a question.
+/// The asker, or the brand's staff, picks the best answer to a question.
 pub fn accept(c: &mut DbConn, me: &User, id: TopicId, reply_id: ReplyId) -> AppResult<Topic> {
     db::write_transaction(c, |c| {
         let found = visible(c, id)?;
-        if found.author_id != me.id && !me.site_admin {
+        let staff = authz::access(c, found.brand_id, Some(me))?.staff();
+        if found.author_id != me.id && !staff {
             return Err(AppError::Forbidden);
         }
         if Kind::parse(&found.kind) != Some(Kind::Question) {
@@ -264,6 +317,13 @@ pub fn accept(c: &mut DbConn, me: &User, id: TopicId, reply_id: ReplyId) -> AppR
         }
         user::add_points(c, chosen.author_id, 0, 1)?;
         topic::set_accepted(c, id, Some(reply_id), Status::Answered.as_str())?;
+        if found.status != Status::Answered.as_str() {
+            let at = now();
+            let resolved = Some(found.resolved_at.unwrap_or(at));
+            topic::set_status(c, id, Status::Answered.as_str(), resolved, at)?;
+            let detail = serde_json::json!({ "from": found.status, "to": "answered", "note": "" });
+            event::insert(c, id, Some(me.id), EventKind::Status, &detail, at)?;
+        }
         Ok(topic::find(c, id)?)
     })
 }
@@ -279,11 +339,24 @@ pub fn set_follow(c: &mut DbConn, me: &User, id: TopicId, on: bool) -> AppResult
 #[derive(Debug, Serialize)]
 pub struct TopicPage {
     pub topic: Topic,
+    pub access: Access,
+    pub events: Vec<EventView>,
+    pub staff: Option<StaffPanel>,
     pub brand: Brand,
     pub product: Option<Product>,
     pub author: AuthorView,
     pub replies: Vec<ReplyView>,
     pub viewer: Option<ViewerFlags>,
+}
+
+/// What only the brand's staff see on a topic page.
+#[derive(Debug, Serialize)]
+pub struct StaffPanel {
+    pub notes: Vec<NoteView>,
+    pub colleagues: Vec<StaffView>,
+    pub saved_replies: Vec<SavedReply>,
+    pub products: Vec<Product>,
+    pub statuses: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -306,7 +379,7 @@ pub struct ViewerFlags {
 }
 
 pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<TopicPage> {
-    let found = visible(c, id)?;
+    let (found, access) = super::workflow::topic_with_access(c, id, viewer)?;
     let found_brand = brand::find(c, found.brand_id)?;
     let product = match found.product_id {
         Some(p) => brand::products_of(c, found.brand_id)?
@@ -324,14 +397,30 @@ pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<Top
                 following: follow::follows(c, id, me.id)?,
                 helpful: reply::helpful_by(c, me.id, &ids)?,
                 can_edit: may_edit(me, &found, now()),
-                can_accept: (found.author_id == me.id || me.site_admin)
+                can_accept: (found.author_id == me.id || access.staff())
                     && found.kind == Kind::Question.as_str(),
                 is_author: found.author_id == me.id,
             })
         }
         None => None,
     };
+    let events = event::of_topic(c, id, access.staff(), super::workflow::TIMELINE_MAX)?;
+    let staff = if access.staff() {
+        let kind = Kind::parse(&found.kind).unwrap_or(Kind::Question);
+        Some(StaffPanel {
+            notes: note::of_topic(c, id, super::workflow::TIMELINE_MAX)?,
+            colleagues: member::list(c, found.brand_id)?,
+            saved_replies: saved_reply::of_brand(c, found.brand_id)?,
+            products: brand::products_of(c, found.brand_id)?,
+            statuses: kind.statuses().iter().map(|s| s.as_str()).collect(),
+        })
+    } else {
+        None
+    };
     Ok(TopicPage {
+        access,
+        events,
+        staff,
         author: AuthorView {
             username: author.username,
             display_name: author.display_name,

@@ -165,7 +165,9 @@ pub async fn show_brand(
             Ok((view, rows, total, following))
         })
         .await?;
+    let access = super::staff::viewer_access(&state, &viewer, view.brand.id).await?;
     let mut page = Page::new(&req, "brand.title").await?;
+    page.insert("access", &access);
     let statuses: Vec<&str> = match query.kind.as_deref().and_then(Kind::parse) {
         Some(kind) => kind.statuses().iter().map(|s| s.as_str()).collect(),
         None => vec!["open", "answered", "solved", "implemented", "closed"],

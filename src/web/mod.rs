@@ -1,6 +1,7 @@
 //! The HTML side: pages, their routes, and what every response passes through.
 
 pub mod accounts;
+pub mod admin;
 pub mod assets;
 pub mod brands;
 pub mod client;
@@ -12,8 +13,10 @@ pub mod middleware;
 pub mod page;
 pub mod profiles;
 pub mod session;
+pub mod staff;
 pub mod templates;
 pub mod topics;
+pub mod workflow;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -124,5 +127,65 @@ fn community_routes(cfg: &mut web::ServiceConfig) {
         .route(&format!("{topic}/accept"), web::post().to(topics::accept))
         .route(&format!("{topic}/helpful"), web::post().to(topics::helpful))
         .route(&format!("{topic}/edit"), web::get().to(topics::show_edit))
-        .route(&format!("{topic}/edit"), web::post().to(topics::edit));
+        .route(&format!("{topic}/edit"), web::post().to(topics::edit))
+        .configure(staff_routes);
+}
+
+/// Claims, the team, the queue, topic workflow, moderation and the site admin.
+fn staff_routes(cfg: &mut web::ServiceConfig) {
+    let topic = "/brands/{slug}/topics/{topic}";
+    cfg.route("/brands/{slug}/claim", web::get().to(staff::show_claim))
+        .route("/brands/{slug}/claim", web::post().to(staff::claim))
+        .route("/claims/confirm", web::get().to(staff::show_confirm_claim))
+        .route("/claims/confirm", web::post().to(staff::confirm_claim))
+        .route(
+            "/invitations/accept",
+            web::get().to(staff::show_accept_invitation),
+        )
+        .route(
+            "/invitations/accept",
+            web::post().to(staff::accept_invitation),
+        )
+        .route("/brands/{slug}/team", web::get().to(staff::show_team))
+        .route("/brands/{slug}/team", web::post().to(staff::add_staff))
+        .route(
+            "/brands/{slug}/team/target",
+            web::post().to(staff::set_target),
+        )
+        .route(
+            "/brands/{slug}/team/saved-replies",
+            web::post().to(staff::saved_reply),
+        )
+        .route(
+            "/brands/{slug}/team/{user_id}",
+            web::post().to(staff::change_staff),
+        )
+        .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
+        .route("/brands/{slug}/queue", web::post().to(staff::bulk))
+        .route(
+            "/brands/{slug}/moderation",
+            web::get().to(admin::show_moderation),
+        )
+        .route("/flags/{id}/dismiss", web::post().to(admin::dismiss_flag))
+        .route("/admin", web::get().to(admin::show_admin))
+        .route("/admin/claims/{id}", web::post().to(admin::decide_claim))
+        .route("/admin/revoke", web::post().to(admin::revoke_claim))
+        .route("/admin/ban", web::post().to(admin::ban))
+        .route(&format!("{topic}/assign"), web::post().to(workflow::assign))
+        .route(
+            &format!("{topic}/status"),
+            web::post().to(workflow::set_status),
+        )
+        .route(
+            &format!("{topic}/notes"),
+            web::post().to(workflow::add_note),
+        )
+        .route(&format!("{topic}/flag"), web::post().to(workflow::flag))
+        .route(&format!("{topic}/lock"), web::post().to(workflow::lock))
+        .route(&format!("{topic}/hide"), web::post().to(workflow::hide))
+        .route(&format!("{topic}/merge"), web::post().to(workflow::merge))
+        .route(
+            &format!("{topic}/move"),
+            web::post().to(workflow::move_topic),
+        );
 }

@@ -57,6 +57,16 @@ pub async fn show_topic(
     let (brand_slug, segment) = path.into_inner();
     let id = topic_id(&segment)?;
     let viewer_user = viewer.0.map(|v| v.user);
+    if let Some(target) = state
+        .services
+        .db
+        .run(move |c| topics::merged_into(c, id))
+        .await?
+    {
+        return Ok(actix_web::HttpResponse::MovedPermanently()
+            .insert_header((actix_web::http::header::LOCATION, target))
+            .finish());
+    }
     let data = state
         .services
         .db
@@ -83,6 +93,18 @@ pub async fn show_topic(
         })
         .collect();
     let accepted = rows.iter().find(|r| r.accepted);
+    let official = data
+        .topic
+        .official_reply_id
+        .and_then(|o| rows.iter().find(|r| r.view.reply.id == o));
+    let timeline: Vec<serde_json::Value> = data
+        .events
+        .iter()
+        .map(|e| {
+            serde_json::json!({ "kind": e.kind, "public": e.public, "detail": e.detail_json(),
+                                "actor": e.actor_name, "created_at": e.created_at })
+        })
+        .collect();
     let author_points = rule.points(data.author.helpful_received, data.author.accepted_answers);
     let mut page = Page::new(&req, "topic.title").await?;
     page.insert("page_title", &data.topic.title);
@@ -106,6 +128,11 @@ pub async fn show_topic(
     );
     page.insert("replies", &rows);
     page.insert("accepted", &accepted);
+    page.insert("official", &official);
+    page.insert("timeline", &timeline);
+    page.insert("access", &data.access);
+    page.insert("staff", &data.staff);
+    page.insert("flag_reasons", &crate::model::flag::REASONS);
     page.insert("flags", &data.viewer);
     page.render(&req, "topics/show.html")
 }
@@ -114,6 +141,11 @@ pub async fn show_topic(
 pub struct ReplyForm {
     #[serde(default)]
     body: String,
+    #[serde(default)]
+    official_answer: Option<String>,
+    /// A saved reply to post when the body is left empty (staff, without JavaScript).
+    #[serde(default)]
+    saved_reply: Option<String>,
 }
 
 pub async fn post_reply(
@@ -128,12 +160,26 @@ pub async fn post_reply(
     let user = me.0.user;
     crate::authz::may_post(&user)?;
     service::count_post(&state.services, &user).await?;
-    let text = form.0.body;
+    let form = form.0;
+    let saved = form
+        .saved_reply
+        .as_deref()
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(crate::model::SavedReplyId);
+    let mut input = topics::ReplyInput {
+        body: form.body,
+        official_answer: form.official_answer.as_deref() == Some("1"),
+    };
     let url = format!("/brands/{brand_slug}/topics/{segment}");
     match state
         .services
         .db
-        .run(move |c| topics::post_reply(c, &user, id, &text))
+        .run(move |c| {
+            if let (Some(saved), true) = (saved, input.body.trim().is_empty()) {
+                input.body = crate::service::staff::saved_reply_for(c, &user, id, saved)?;
+            }
+            topics::post_reply(c, &user, id, &input)
+        })
         .await
     {
         Ok(created) => {
@@ -151,7 +197,7 @@ pub async fn post_reply(
 }
 
 /// The topic id and page URL of a "/brands/{slug}/topics/{id}-words" action path.
-fn topic_action(path: (String, String)) -> Result<(TopicId, String), PageError> {
+pub(super) fn topic_action(path: (String, String)) -> Result<(TopicId, String), PageError> {
     let (brand_slug, segment) = path;
     Ok((
         topic_id(&segment)?,

@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod html_safety;
 pub mod smtp;
+pub mod staff;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -218,6 +219,9 @@ impl TestApp {
         path: &str,
         body: Value,
     ) -> (u16, Value) {
+        if method == "GET" {
+            return self.client().get_as(path, &member.token);
+        }
         let auth = format!("Bearer {}", member.token);
         self.client()
             .send_json(method, path, &body, &[("authorization", &auth)])

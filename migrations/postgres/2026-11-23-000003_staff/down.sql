@@ -1,0 +1,14 @@
+DROP TABLE flags;
+DROP TABLE topic_events;
+DROP TABLE internal_notes;
+DROP TABLE saved_replies;
+DROP TABLE staff_invitations;
+DROP TABLE brand_claims;
+DROP TABLE brand_members;
+DROP INDEX topics_assignee;
+ALTER TABLE topics DROP COLUMN open_escalations;
+ALTER TABLE topics DROP COLUMN official_reply_id;
+ALTER TABLE topics DROP COLUMN locked;
+ALTER TABLE topics DROP COLUMN official;
+ALTER TABLE brands DROP COLUMN first_response_minutes;
+ALTER TABLE users DROP COLUMN banned_at;

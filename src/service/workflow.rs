@@ -1,0 +1,494 @@
+//! The staff workflow: the queue, taking and assigning threads, statuses that close the loop
+//! with the customers who asked, internal notes with @mentions, and the timeline.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tera::Context;
+
+use super::validate;
+use crate::authz::{self, Access};
+use crate::db::{self, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::mail::{Composer, Mail};
+use crate::markdown;
+use crate::model::brand::{self, Brand};
+use crate::model::event::{self, EventKind, EventView};
+use crate::model::member::{self, StaffView};
+use crate::model::note::{self, NoteView};
+use crate::model::topic::{self, QueueItem, QueueQuery, QueueView, Topic};
+use crate::model::topic_status::{Kind, Status};
+use crate::model::user::{self, User};
+use crate::model::{TopicId, UserId, follow, now};
+
+pub const NOTE_MAX: usize = 10_000;
+pub const STATUS_NOTE_MAX: usize = 2_000;
+pub const BULK_MAX: usize = 100;
+pub const TIMELINE_MAX: i64 = 500;
+
+/// A topic and what the caller may do in its brand; 404 for topics the caller may not see.
+pub fn topic_with_access(
+    c: &mut DbConn,
+    id: TopicId,
+    viewer: Option<&User>,
+) -> AppResult<(Topic, Access)> {
+    let found = topic::find(c, id)?;
+    let access = authz::access(c, found.brand_id, viewer)?;
+    if found.hidden && !access.staff() {
+        return Err(AppError::NotFound);
+    }
+    Ok((found, access))
+}
+
+/// A topic the caller works as the brand's staff; 404 if unseen, 403 if not staff.
+fn staff_topic(c: &mut DbConn, id: TopicId, me: &User) -> AppResult<(Topic, Access)> {
+    let (found, _) = topic_with_access(c, id, Some(me))?;
+    let access = authz::staff_of(c, found.brand_id, me)?;
+    Ok((found, access))
+}
+
+/// A queue row with how long the customer has waited and who has it.
+#[derive(Debug, Serialize)]
+pub struct QueueRow {
+    #[serde(flatten)]
+    pub item: QueueItem,
+    pub waiting_minutes: i64,
+    pub assignee: Option<StaffView>,
+    pub overdue: bool,
+}
+
+pub struct QueuePage {
+    pub brand: Brand,
+    pub rows: Vec<QueueRow>,
+    pub total: i64,
+    pub staff: Vec<StaffView>,
+}
+
+pub fn queue(
+    c: &mut DbConn,
+    me: &User,
+    slug: &str,
+    view: QueueView,
+    limit: i64,
+    offset: i64,
+) -> AppResult<QueuePage> {
+    let found = brand::find_by_slug(c, slug)?;
+    authz::staff_of(c, found.id, me)?;
+    let at = now();
+    let overdue_before = found
+        .first_response_minutes
+        .map(|m| at - Duration::minutes(i64::from(m)));
+    let query = QueueQuery {
+        brand: found.id,
+        view,
+        me: me.id,
+        overdue_before,
+    };
+    let (items, total) = topic::queue(c, &query, limit, offset)?;
+    let staff = member::list(c, found.id)?;
+    let by_id: HashMap<UserId, &StaffView> = staff.iter().map(|s| (s.user_id, s)).collect();
+    let rows = items
+        .into_iter()
+        .map(|item| QueueRow {
+            waiting_minutes: (at - item.created_at).num_minutes().max(0),
+            assignee: item
+                .assignee_id
+                .and_then(|a| by_id.get(&a).map(|s| (*s).clone())),
+            overdue: item.first_staff_response_at.is_none()
+                && overdue_before.is_some_and(|line| item.created_at < line),
+            item,
+        })
+        .collect();
+    Ok(QueuePage {
+        brand: found,
+        rows,
+        total,
+        staff,
+    })
+}
+
+/// Takes (assignee = the caller), assigns to a colleague, or unassigns (None) a thread.
+pub fn assign(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    id: TopicId,
+    assignee: Option<UserId>,
+) -> AppResult<Topic> {
+    let (found, _) = staff_topic(c, id, me)?;
+    db::write_transaction(c, |c| {
+        assign_in(c, mail, me, &found, assignee)?;
+        Ok(topic::find(c, id)?)
+    })
+}
+
+fn assign_in(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    found: &Topic,
+    assignee: Option<UserId>,
+) -> AppResult<()> {
+    db::backend::lock_topic(c, found.id)?;
+    let current = topic::find(c, found.id)?;
+    if current.assignee_id == assignee {
+        return Ok(());
+    }
+    let at = now();
+    let Some(to) = assignee else {
+        topic::set_assignee(c, found.id, None)?;
+        event::insert(
+            c,
+            found.id,
+            Some(me.id),
+            EventKind::Unassigned,
+            &json!({}),
+            at,
+        )?;
+        return Ok(());
+    };
+    if member::role_of(c, found.brand_id, to)?.is_none() {
+        return Err(AppError::invalid(
+            "user_id",
+            "not_staff",
+            "is not on this brand's staff",
+        ));
+    }
+    let person = user::find(c, to)?;
+    topic::set_assignee(c, found.id, Some(to))?;
+    let event_id = event::insert(
+        c,
+        found.id,
+        Some(me.id),
+        EventKind::Assigned,
+        &json!({ "username": person.username, "display_name": person.display_name }),
+        at,
+    )?;
+    if to != me.id {
+        let brand_row = brand::find(c, found.brand_id)?;
+        let mut context = Context::new();
+        context.insert("username", &person.display_name);
+        context.insert("assigner", &me.display_name);
+        context.insert("title", &current.title);
+        context.insert("brand", &brand_row.name);
+        context.insert(
+            "url",
+            &mail.topic_link(&brand_row.slug, found.id, &current.title),
+        );
+        mail.enqueue(
+            c,
+            Mail {
+                to: &person.email,
+                lang: Lang::parse(&person.language).unwrap_or_default(),
+                template: "assigned",
+                context,
+                dedupe_key: format!("assigned:{event_id}"),
+                unsubscribe: None,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct StatusInput {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Moves a thread to a status its kind has, with an optional public note; its followers
+/// (those who said "me too" among them) are told.
+pub fn set_status(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    id: TopicId,
+    input: &StatusInput,
+) -> AppResult<Topic> {
+    let (found, _) = staff_topic(c, id, me)?;
+    let (status, note) = checked_status(&found, input)?;
+    db::write_transaction(c, |c| {
+        status_in(c, mail, me, &found, status, &note)?;
+        Ok(topic::find(c, id)?)
+    })
+}
+
+fn checked_status(found: &Topic, input: &StatusInput) -> AppResult<(Status, String)> {
+    let kind = Kind::parse(&found.kind).unwrap_or(Kind::Question);
+    let mut errors = vec![];
+    let note = validate::plain_text(
+        "note",
+        input.note.as_deref().unwrap_or(""),
+        0,
+        STATUS_NOTE_MAX,
+        &mut errors,
+    );
+    match Status::parse(input.status.trim()) {
+        Some(status) if status.fits(kind) && errors.is_empty() => Ok((status, note)),
+        Some(_) | None if errors.is_empty() => Err(AppError::invalid(
+            "status",
+            "status_invalid",
+            format!(
+                "a {} can be {}",
+                kind.as_str(),
+                kind.statuses()
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+fn status_in(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    found: &Topic,
+    status: Status,
+    note: &str,
+) -> AppResult<()> {
+    db::backend::lock_topic(c, found.id)?;
+    let current = topic::find(c, found.id)?;
+    if current.status == status.as_str() && note.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    let resolved_at = status.is_final().then(|| current.resolved_at.unwrap_or(at));
+    topic::set_status(c, found.id, status.as_str(), resolved_at, at)?;
+    let event_id = event::insert(
+        c,
+        found.id,
+        Some(me.id),
+        EventKind::Status,
+        &json!({ "from": current.status, "to": status.as_str(), "note": note }),
+        at,
+    )?;
+    tell_followers(c, mail, me, &current, status, note, event_id)
+}
+
+fn tell_followers(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    found: &Topic,
+    status: Status,
+    note: &str,
+    event_id: crate::model::EventId,
+) -> AppResult<()> {
+    let brand_row = brand::find(c, found.brand_id)?;
+    let url = mail.topic_link(&brand_row.slug, found.id, &found.title);
+    for (user_id, email, language, name) in follow::audience(c, found.id, me.id)? {
+        let unsubscribe = mail.unsubscribe_link(user_id, found.id);
+        let mut context = Context::new();
+        context.insert("username", &name);
+        context.insert("title", &found.title);
+        context.insert("brand", &brand_row.name);
+        context.insert("status", status.as_str());
+        context.insert("note", note);
+        context.insert("url", &url);
+        context.insert("unsubscribe", &unsubscribe);
+        mail.enqueue(
+            c,
+            Mail {
+                to: &email,
+                lang: Lang::parse(&language).unwrap_or_default(),
+                template: "status_changed",
+                context,
+                dedupe_key: format!("status:{event_id}:{user_id}"),
+                unsubscribe: Some(unsubscribe),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct BulkInput {
+    #[serde(default)]
+    pub topic_ids: Vec<i64>,
+    /// Some(None) unassigns; a user id assigns.
+    #[serde(default, with = "double_option")]
+    pub assignee: Option<Option<UserId>>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// Assigns and/or moves many threads of one brand at once: all of them, or none.
+pub fn bulk(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    slug: &str,
+    input: &BulkInput,
+) -> AppResult<usize> {
+    let found_brand = brand::find_by_slug(c, slug)?;
+    authz::staff_of(c, found_brand.id, me)?;
+    if input.topic_ids.is_empty() || input.topic_ids.len() > BULK_MAX {
+        return Err(AppError::invalid(
+            "topic_ids",
+            "count_invalid",
+            format!("choose between 1 and {BULK_MAX} topics"),
+        ));
+    }
+    if input.assignee.is_none() && input.status.as_deref().is_none_or(str::is_empty) {
+        return Err(AppError::invalid(
+            "status",
+            "required",
+            "choose an assignee or a status",
+        ));
+    }
+    db::write_transaction(c, |c| {
+        for raw in &input.topic_ids {
+            let found = topic::find(c, TopicId(*raw))
+                .ok()
+                .filter(|t| t.brand_id == found_brand.id)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "topic_ids",
+                        "topic_invalid",
+                        format!("{raw} is not a topic of this brand"),
+                    )
+                })?;
+            if let Some(assignee) = input.assignee {
+                assign_in(c, mail, me, &found, assignee)?;
+            }
+            if let Some(text) = input.status.as_deref().filter(|s| !s.is_empty()) {
+                let input = StatusInput {
+                    status: text.to_string(),
+                    note: None,
+                };
+                let (status, note) = checked_status(&found, &input)?;
+                status_in(c, mail, me, &found, status, &note)?;
+            }
+        }
+        Ok(input.topic_ids.len())
+    })
+}
+
+/// Writes a staff-only note; colleagues @mentioned by username are mailed.
+pub fn add_note(
+    c: &mut DbConn,
+    mail: &Composer,
+    me: &User,
+    id: TopicId,
+    text: &str,
+) -> AppResult<NoteView> {
+    let (found, _) = staff_topic(c, id, me)?;
+    let mut errors = vec![];
+    let body = validate::body("body", text, 1, NOTE_MAX, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let body_html = markdown::to_html(&body);
+    db::write_transaction(c, |c| {
+        let at = now();
+        let note_id = note::insert(c, id, me.id, &body, &body_html, at)?;
+        event::insert(
+            c,
+            id,
+            Some(me.id),
+            EventKind::Note,
+            &json!({ "note_id": note_id }),
+            at,
+        )?;
+        let brand_row = brand::find(c, found.brand_id)?;
+        let staff = member::list(c, found.brand_id)?;
+        for name in mentions(&body) {
+            let Some(colleague) = staff
+                .iter()
+                .find(|s| s.username == name && s.user_id != me.id)
+            else {
+                continue;
+            };
+            let person = user::find(c, colleague.user_id)?;
+            let mut context = Context::new();
+            context.insert("username", &person.display_name);
+            context.insert("author", &me.display_name);
+            context.insert("title", &found.title);
+            context.insert("brand", &brand_row.name);
+            context.insert("excerpt", &markdown::excerpt(&body, 600));
+            context.insert("url", &mail.topic_link(&brand_row.slug, id, &found.title));
+            mail.enqueue(
+                c,
+                Mail {
+                    to: &person.email,
+                    lang: Lang::parse(&person.language).unwrap_or_default(),
+                    template: "mentioned",
+                    context,
+                    dedupe_key: format!("mention:{note_id}:{}", person.id),
+                    unsubscribe: None,
+                },
+            )?;
+        }
+        let notes = note::of_topic(c, id, TIMELINE_MAX)?;
+        notes
+            .into_iter()
+            .find(|n| n.id == note_id)
+            .ok_or(AppError::NotFound)
+    })
+}
+
+/// The @usernames in a note, each once.
+pub fn mentions(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = vec![];
+    for (i, _) in text.match_indices('@') {
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(|ch| ch.is_alphanumeric()) {
+            continue; // an email address, not a mention
+        }
+        let name: String = text[i + 1..]
+            .chars()
+            .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '-')
+            .collect::<String>()
+            .to_lowercase();
+        if !name.is_empty() && !found.contains(&name) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+pub fn notes(c: &mut DbConn, me: &User, id: TopicId) -> AppResult<Vec<NoteView>> {
+    staff_topic(c, id, me)?;
+    Ok(note::of_topic(c, id, TIMELINE_MAX)?)
+}
+
+/// The timeline: public events for everyone, all of them for the brand's staff.
+pub fn events(c: &mut DbConn, viewer: Option<&User>, id: TopicId) -> AppResult<Vec<EventView>> {
+    let (_, access) = topic_with_access(c, id, viewer)?;
+    Ok(event::of_topic(c, id, access.staff(), TIMELINE_MAX)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn mentions_are_usernames_after_an_at_sign_not_email_addresses() {
+        assert_eq!(
+            mentions("@Ben please look; cc @chen_2, @ben. mail jo@acme.example"),
+            vec!["ben".to_string(), "chen_2".to_string()]
+        );
+        assert!(mentions("no one").is_empty());
+    }
+}

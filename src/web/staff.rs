@@ -1,0 +1,506 @@
+//! Staff pages: claiming a brand, accepting an invitation, the team page (staff, response
+//! target, saved replies) and the queue.
+
+use actix_web::{HttpRequest, web};
+use serde::Deserialize;
+
+use super::forms::CheckedForm;
+use super::page::{Page, PageResult, redirect_with_flash};
+use super::session::{CurrentUser, MaybeUser};
+use crate::app::AppState;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::model::brand;
+use crate::model::topic::QueueView;
+use crate::model::{SavedReplyId, UserId};
+use crate::service::claim::{self, ClaimInput, Requested};
+use crate::service::staff::{self, StaffChange, StaffInput};
+use crate::service::workflow::{self, BulkInput};
+
+/// Runs an action from a page, then returns to `to` with a flash saying how it went; bad
+/// input comes back as an error flash, other failures as their error page.
+pub async fn act(
+    req: &HttpRequest,
+    state: &AppState,
+    to: &str,
+    done_key: &str,
+    work: impl FnOnce(&mut DbConn) -> AppResult<()> + Send + 'static,
+) -> PageResult {
+    match state.services.db.run(work).await {
+        Ok(()) => {
+            state.services.mail.wake();
+            redirect_with_flash(req, to, "success", done_key)
+        }
+        Err(AppError::Validation(_) | AppError::Conflict(_) | AppError::Taken(_)) => {
+            redirect_with_flash(req, to, "error", "flash.action_invalid")
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// GET /brands/{slug}/claim
+pub async fn show_claim(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _me: CurrentUser,
+    slug: web::Path<String>,
+) -> PageResult {
+    let found = state
+        .services
+        .db
+        .run(move |c| Ok(brand::find_by_slug(c, &slug)?))
+        .await?;
+    let mut page = Page::new(&req, "claim.title").await?;
+    page.insert("brand", &found);
+    page.render(&req, "staff/claim.html")
+}
+
+#[derive(Deserialize)]
+pub struct ClaimForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /brands/{slug}/claim
+pub async fn claim(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<ClaimForm>,
+) -> PageResult {
+    let slug = slug.into_inner();
+    let url = format!("/brands/{slug}/claim");
+    let user = me.0.user;
+    state
+        .services
+        .limits
+        .hit(
+            &state.services.db,
+            format!("claims:{}", user.id),
+            crate::service::CLAIMS_PER_MEMBER,
+        )
+        .await?;
+    let input = ClaimInput {
+        email: Some(form.0.email),
+        reason: Some(form.0.reason),
+    };
+    let mail = state.services.mail.clone();
+    let target = slug.clone();
+    match state
+        .services
+        .db
+        .run(move |c| claim::request(c, &mail, &user, &target, &input))
+        .await
+    {
+        Ok(outcome) => {
+            state.services.mail.wake();
+            let key = match outcome {
+                Requested::Mailed => "flash.claim_mailed",
+                Requested::Pending => "flash.claim_pending",
+            };
+            redirect_with_flash(&req, &format!("/brands/{slug}"), "success", key)
+        }
+        Err(AppError::Validation(errors)) => {
+            let found = state
+                .services
+                .db
+                .run(move |c| Ok(brand::find_by_slug(c, &slug)?))
+                .await?;
+            let mut page = Page::new(&req, "claim.title").await?;
+            page.insert_errors(&errors);
+            page.insert("brand", &found);
+            page.insert("url", &url);
+            page.render_with_status(
+                &req,
+                "staff/claim.html",
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The one-click page a mailed link opens: mail scanners that follow links change nothing.
+async fn show_confirm(req: &HttpRequest, kind: &str, token: &str) -> PageResult {
+    let mut page = Page::new(req, &format!("{kind}.title")).await?;
+    page.insert("kind", kind);
+    page.insert("token", token);
+    page.render(req, "staff/confirm.html")
+}
+
+/// GET /claims/confirm?token=
+pub async fn show_confirm_claim(
+    req: HttpRequest,
+    _me: CurrentUser,
+    query: web::Query<TokenQuery>,
+) -> PageResult {
+    show_confirm(&req, "claim_confirm", &query.token).await
+}
+
+/// GET /invitations/accept?token=
+pub async fn show_accept_invitation(
+    req: HttpRequest,
+    _me: CurrentUser,
+    query: web::Query<TokenQuery>,
+) -> PageResult {
+    show_confirm(&req, "invitation", &query.token).await
+}
+
+/// POST /claims/confirm
+pub async fn confirm_claim(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    form: CheckedForm<TokenQuery>,
+) -> PageResult {
+    let user = me.0.user;
+    let token = form.0.token;
+    match state
+        .services
+        .db
+        .run(move |c| claim::confirm(c, &user, &token))
+        .await
+    {
+        Ok(found) => redirect_with_flash(
+            &req,
+            &format!("/brands/{}/team", found.slug),
+            "success",
+            "flash.claim_confirmed",
+        ),
+        Err(AppError::Validation(_) | AppError::Conflict(_)) => {
+            redirect_with_flash(&req, "/", "error", "flash.link_invalid")
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// POST /invitations/accept
+pub async fn accept_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    form: CheckedForm<TokenQuery>,
+) -> PageResult {
+    let user = me.0.user;
+    let token = form.0.token;
+    match state
+        .services
+        .db
+        .run(move |c| staff::accept_invitation(c, &user, &token))
+        .await
+    {
+        Ok(found) => redirect_with_flash(
+            &req,
+            &format!("/brands/{}/queue", found.slug),
+            "success",
+            "flash.invitation_accepted",
+        ),
+        Err(AppError::Validation(_)) => {
+            redirect_with_flash(&req, "/", "error", "flash.link_invalid")
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// GET /brands/{slug}/team: staff, the response target and saved replies.
+pub async fn show_team(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> PageResult {
+    let user = me.0.user;
+    let (found, members, saved, access) = state
+        .services
+        .db
+        .run(move |c| {
+            let (found, members) = staff::list(c, &user, &slug)?;
+            let saved = staff::saved_replies(c, &user, &slug)?;
+            let access = crate::authz::access(c, found.id, Some(&user))?;
+            Ok((found, members, saved, access))
+        })
+        .await?;
+    let mut page = Page::new(&req, "team.title").await?;
+    page.insert("brand", &found);
+    page.insert("members", &members);
+    page.insert("saved_replies", &saved);
+    page.insert("is_admin", &access.admin());
+    page.render(&req, "staff/team.html")
+}
+
+/// POST /brands/{slug}/team: add staff by username or invite by email.
+pub async fn add_staff(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<StaffInput>,
+) -> PageResult {
+    let (slug, user, mail) = (slug.into_inner(), me.0.user, state.services.mail.clone());
+    let url = format!("/brands/{slug}/team");
+    let input = form.0;
+    act(&req, &state, &url, "flash.staff_added", move |c| {
+        staff::add(c, &mail, &user, &slug, &input).map(drop)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// POST /brands/{slug}/team/{user_id}: change role and title, or remove.
+pub async fn change_staff(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    form: CheckedForm<MemberForm>,
+) -> PageResult {
+    let ((slug, who), user) = (path.into_inner(), me.0.user);
+    let url = format!("/brands/{slug}/team");
+    let form = form.0;
+    act(&req, &state, &url, "flash.settings_saved", move |c| {
+        if form.action == "remove" {
+            staff::remove(c, &user, &slug, UserId(who))
+        } else {
+            let change = StaffChange {
+                role: form.role,
+                title: form.title,
+            };
+            staff::update(c, &user, &slug, UserId(who), &change)
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    first_response_minutes: String,
+}
+
+/// POST /brands/{slug}/team/target
+pub async fn set_target(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<TargetForm>,
+) -> PageResult {
+    let (slug, user) = (slug.into_inner(), me.0.user);
+    let url = format!("/brands/{slug}/team");
+    let text = form.0.first_response_minutes;
+    act(&req, &state, &url, "flash.settings_saved", move |c| {
+        let minutes = match text.trim() {
+            "" => None,
+            given => Some(given.parse::<i32>().map_err(|_| {
+                AppError::invalid(
+                    "first_response_minutes",
+                    "out_of_range",
+                    "a number of minutes",
+                )
+            })?),
+        };
+        staff::set_target(c, &user, &slug, minutes)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct SavedReplyForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    delete: Option<i64>,
+}
+
+/// POST /brands/{slug}/team/saved-replies: add one, or delete one.
+pub async fn saved_reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<SavedReplyForm>,
+) -> PageResult {
+    let (slug, user) = (slug.into_inner(), me.0.user);
+    let url = format!("/brands/{slug}/team#saved-replies");
+    let form = form.0;
+    act(
+        &req,
+        &state,
+        &url,
+        "flash.settings_saved",
+        move |c| match form.delete {
+            Some(id) => staff::delete_saved_reply(c, &user, SavedReplyId(id)),
+            None => staff::add_saved_reply(c, &user, &slug, &form.title, &form.body).map(drop),
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    view: Option<String>,
+    page: Option<i64>,
+}
+
+pub const QUEUE_PER_PAGE: i64 = 50;
+
+/// GET /brands/{slug}/queue
+pub async fn show_queue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<QueueQuery>,
+) -> PageResult {
+    let view = match query.view.as_deref() {
+        None | Some("") => QueueView::NoStaffReply,
+        Some(text) => QueueView::parse(text).ok_or(AppError::NotFound)?,
+    };
+    let page_no = query.page.unwrap_or(1).clamp(1, 100_000);
+    let user = me.0.user;
+    let found = state
+        .services
+        .db
+        .run(move |c| {
+            workflow::queue(
+                c,
+                &user,
+                &slug,
+                view,
+                QUEUE_PER_PAGE,
+                (page_no - 1) * QUEUE_PER_PAGE,
+            )
+        })
+        .await?;
+    let rows: Vec<serde_json::Value> = found
+        .rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "row": r,
+                "url": super::topics::topic_url(&found.brand.slug, r.item.id, &r.item.title),
+                "waiting": waiting_text(r.waiting_minutes),
+            })
+        })
+        .collect();
+    let mut page = Page::new(&req, "queue.title").await?;
+    page.insert("brand", &found.brand);
+    page.insert("rows", &rows);
+    page.insert("total", &found.total);
+    page.insert("staff", &found.staff);
+    page.insert("view", view.as_str());
+    page.insert("views", &QueueView::ALL.map(QueueView::as_str));
+    page.insert("pager", &super::lists::pager(page_no, found.total));
+    page.insert(
+        "statuses",
+        &crate::model::topic_status::Status::ALL.map(crate::model::topic_status::Status::as_str),
+    );
+    page.render(&req, "staff/queue.html")
+}
+
+/// "3d 4h", "2h 5m", "12m": how long a customer has waited, at a glance.
+pub fn waiting_text(minutes: i64) -> String {
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    topic_ids: Vec<i64>,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    view: String,
+}
+
+/// POST /brands/{slug}/queue: bulk assign and bulk status.
+pub async fn bulk(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    // serde_urlencoded cannot read repeated keys (topic_ids=1&topic_ids=2); read them by hand
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    if !super::session::csrf_matches(&req, &state, &value("csrf_token")) {
+        return Err(AppError::Forbidden.into());
+    }
+    let form = BulkForm {
+        topic_ids: pairs
+            .iter()
+            .filter(|(k, _)| k == "topic_ids")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+        assignee: value("assignee"),
+        status: value("status"),
+        view: value("view"),
+    };
+    let (slug, user, mail) = (slug.into_inner(), me.0.user, state.services.mail.clone());
+    let url = format!("/brands/{slug}/queue?view={}", form.view);
+    let assignee = match form.assignee.as_str() {
+        "" => None,
+        "none" => Some(None),
+        id => Some(Some(UserId(
+            id.parse()
+                .map_err(|_| AppError::BadRequest("assignee".into()))?,
+        ))),
+    };
+    let input = BulkInput {
+        topic_ids: form.topic_ids,
+        assignee,
+        status: Some(form.status).filter(|s| !s.is_empty()),
+    };
+    act(&req, &state, &url, "flash.queue_updated", move |c| {
+        workflow::bulk(c, &mail, &user, &slug, &input).map(drop)
+    })
+    .await
+}
+
+/// Whether the viewer works this brand: brand pages show them the way to the queue.
+pub async fn viewer_access(
+    state: &AppState,
+    viewer: &MaybeUser,
+    brand: crate::model::BrandId,
+) -> Result<crate::authz::Access, super::errors::PageError> {
+    let user = viewer.0.as_ref().map(|v| v.user.clone());
+    Ok(state
+        .services
+        .db
+        .run(move |c| crate::authz::access(c, brand, user.as_ref()))
+        .await?)
+}
