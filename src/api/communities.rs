@@ -271,17 +271,21 @@ pub async fn show_topic(
     id: web::Path<i64>,
 ) -> ApiResult {
     let (viewer, id) = (viewer.0.map(|v| v.user), TopicId(*id));
-    let merged = state
-        .services
-        .db
-        .run(move |c| Ok(topic::find(c, id)?.duplicate_of))
-        .await?;
-    if let Some(into) = merged {
-        return Ok(HttpResponse::MovedPermanently()
-            .insert_header(("Location", format!("/api/v1/topics/{into}")))
-            .finish());
+    match topic_json(&state.services, id, viewer).await {
+        Ok(found) => Ok(HttpResponse::Ok().json(found)),
+        Err(AppError::NotFound) => {
+            let merged = state
+                .services
+                .db
+                .run(move |c| Ok(topic::find(c, id)?.duplicate_of))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(HttpResponse::MovedPermanently()
+                .insert_header(("Location", format!("/api/v1/topics/{merged}")))
+                .finish())
+        }
+        Err(other) => Err(other.into()),
     }
-    Ok(HttpResponse::Ok().json(topic_json(&state.services, id, viewer).await?))
 }
 
 #[derive(Deserialize)]

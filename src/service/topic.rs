@@ -380,6 +380,9 @@ pub struct ViewerFlags {
 
 pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<TopicPage> {
     let (found, access) = super::workflow::topic_with_access(c, id, viewer)?;
+    if found.duplicate_of.is_some() {
+        return Err(AppError::NotFound); // see merged_into
+    }
     let found_brand = brand::find(c, found.brand_id)?;
     let product = match found.product_id {
         Some(p) => brand::products_of(c, found.brand_id)?

@@ -57,21 +57,26 @@ pub async fn show_topic(
     let (brand_slug, segment) = path.into_inner();
     let id = topic_id(&segment)?;
     let viewer_user = viewer.0.map(|v| v.user);
-    if let Some(target) = state
-        .services
-        .db
-        .run(move |c| topics::merged_into(c, id))
-        .await?
-    {
-        return Ok(actix_web::HttpResponse::MovedPermanently()
-            .insert_header((actix_web::http::header::LOCATION, target))
-            .finish());
-    }
-    let data = state
+    let data = match state
         .services
         .db
         .run(move |c| topics::page(c, id, viewer_user.as_ref()))
-        .await?;
+        .await
+    {
+        Ok(data) => data,
+        Err(AppError::NotFound) => {
+            let target = state
+                .services
+                .db
+                .run(move |c| topics::merged_into(c, id))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(actix_web::HttpResponse::MovedPermanently()
+                .insert_header((actix_web::http::header::LOCATION, target))
+                .finish());
+        }
+        Err(other) => return Err(other.into()),
+    };
     if data.brand.slug != brand_slug {
         return Err(AppError::NotFound.into());
     }
