@@ -20,9 +20,32 @@ pub fn may_post(user: &User) -> AppResult<()> {
 /// What one person may do in one brand: its staff role, if any, and whether they are a site
 /// admin (who may act as the admin of every brand, but never posts officially for one).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
+#[serde(into = "AccessView")]
 pub struct Access {
     pub role: Option<Role>,
     pub site_admin: bool,
+}
+
+/// Access as templates read it, with what it allows spelled out.
+#[derive(Serialize)]
+struct AccessView {
+    role: Option<Role>,
+    site_admin: bool,
+    staff: bool,
+    admin: bool,
+    official: bool,
+}
+
+impl From<Access> for AccessView {
+    fn from(a: Access) -> AccessView {
+        AccessView {
+            role: a.role,
+            site_admin: a.site_admin,
+            staff: a.staff(),
+            admin: a.admin(),
+            official: a.official(),
+        }
+    }
 }
 
 impl Access {

@@ -213,12 +213,14 @@ pub fn load(c: &mut DbConn) -> anyhow::Result<()> {
         post_thread(c, &members, thread).with_context(|| format!("thread {}", thread.title))?;
     }
     crate::model::follow::clear_pending(c)?;
+    staff_acme_printers(c, &members)?;
     println!(
         "Demo loaded: 3 communities, {} members, {} threads.",
         MEMBERS.len(),
         THREADS.len()
     );
     println!("Sign in as aiko, ben, chen, dana, emi or farid with the password {PASSWORD}");
+    println!("Acme Printers is claimed: dana is its admin (and a site admin), emi its staff.");
     Ok(())
 }
 
@@ -284,4 +286,66 @@ fn post_thread(c: &mut DbConn, members: &[User], thread: &Thread) -> anyhow::Res
         topics::set_me_too(c, &members[*who], TopicId(topic.id.0), true).map_err(fail)?;
     }
     Ok(())
+}
+
+/// Acme Printers as a company runs it: claimed, with an admin and a staff member, a response
+/// target, and one problem in progress with its timeline and an internal note.
+fn staff_acme_printers(c: &mut DbConn, members: &[User]) -> anyhow::Result<()> {
+    use crate::model::event::{self, EventKind};
+    use crate::model::member::{self, Role};
+    use crate::model::topic::{self, Filter, Sort};
+    use serde_json::json;
+    let acme = crate::model::brand::find_by_slug(c, "acme-printers")?;
+    let (dana, emi) = (&members[3], &members[4]);
+    db::write_transaction(c, |c| {
+        let at = now();
+        user::set_site_admin(c, dana.id, true)?;
+        member::upsert(c, acme.id, dana.id, Role::Admin, "Support lead", at)?;
+        member::upsert(c, acme.id, emi.id, Role::Staff, "サポート", at)?;
+        crate::model::claim::set_brand_claimed(c, acme.id, Some(at))?;
+        crate::model::brand::set_first_response_target(c, acme.id, Some(240))?;
+        let filter = Filter {
+            brand: Some(acme.id),
+            kind: Some("problem".into()),
+            ..Filter::default()
+        };
+        let Some(problem) = topic::list_page(c, &filter, Sort::Recent, 1, 0)?.pop() else {
+            return Ok(());
+        };
+        let assigned = json!({ "username": emi.username, "display_name": emi.display_name });
+        topic::set_assignee(c, problem.id, Some(emi.id))?;
+        event::insert(
+            c,
+            problem.id,
+            Some(dana.id),
+            EventKind::Assigned,
+            &assigned,
+            at,
+        )?;
+        topic::set_status(c, problem.id, "acknowledged", None, at)?;
+        let note = "We can reproduce this and are working on a fix.";
+        let status = json!({ "from": "open", "to": "acknowledged", "note": note });
+        event::insert(c, problem.id, Some(emi.id), EventKind::Status, &status, at)?;
+        let body = "Firmware team says the fix ships in 5.2. @dana can we promise a date?";
+        let html = crate::markdown::to_html(body);
+        let id = crate::model::note::insert(c, problem.id, emi.id, body, &html, at)?;
+        event::insert(
+            c,
+            problem.id,
+            Some(emi.id),
+            EventKind::Note,
+            &json!({ "note_id": id }),
+            at,
+        )?;
+        let flag = crate::model::flag::NewFlag {
+            brand: acme.id,
+            topic: problem.id,
+            reply: None,
+            reporter: members[5].id,
+            reason: "other",
+            note: "Looks like the same jam as last year's thread.",
+        };
+        crate::model::flag::insert(c, &flag, at)?;
+        Ok::<_, anyhow::Error>(())
+    })
 }

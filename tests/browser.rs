@@ -192,3 +192,114 @@ async fn customer_asks_another_answers_and_the_asker_accepts_on_a_phone() {
 async fn customer_asks_another_answers_and_the_asker_accepts_on_a_desktop() {
     ask_answer_accept(Window::Desktop).await;
 }
+
+/// A company claims its community through the mailed link, takes a thread from the queue,
+/// answers officially and solves it; the customer sees the official answer and the status.
+#[tokio::test]
+async fn a_company_claims_its_community_and_solves_a_thread_from_the_queue() {
+    let app = TestApp::start();
+    let ana = app.member("ana");
+    app.member("boss");
+    common::staff::create_brand(&app, &ana, "Acme", "acme", Some("acme.test"));
+    common::staff::post_topic(&app, &ana, "acme", "problem", "Paper jams on every page");
+    let Some(browser) = Browser::start(Window::Desktop).await else {
+        return;
+    };
+
+    sign_in(&browser, &app, "boss").await;
+    browser
+        .client
+        .goto(&app.url("/brands/acme"))
+        .await
+        .expect("open brand");
+    browser.click("a[href='/brands/acme/claim']").await;
+    browser.fill("#f-email", "boss@acme.test").await;
+    browser
+        .click("form[action='/brands/acme/claim'] .btn-primary")
+        .await;
+    browser
+        .wait_for_text(".flash-success", "confirmation link")
+        .await;
+    let mail = app
+        .smtp
+        .wait_for("boss@acme.test", 1, Duration::from_secs(20));
+    let link = mail[0]
+        .text_body()
+        .lines()
+        .find(|l| l.contains("/claims/confirm?token="))
+        .expect("claim link")
+        .trim()
+        .to_string();
+    browser
+        .client
+        .goto(&link)
+        .await
+        .expect("open the claim link");
+    browser
+        .click("form[action='/claims/confirm'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text(".flash-success", "now official")
+        .await;
+    assert_eq!(browser.path().await, "/brands/acme/team");
+
+    browser
+        .client
+        .goto(&app.url("/brands/acme/queue"))
+        .await
+        .expect("open queue");
+    browser.screenshot("queue-Desktop").await;
+    browser.click("table a[href*='/topics/']").await;
+    browser
+        .wait_for_text("h1", "Paper jams on every page")
+        .await;
+    let topic_path = browser.path().await;
+    browser.click("button[name=take]").await;
+    browser
+        .wait_for_text(".flash-success", "assignment is saved")
+        .await;
+    browser
+        .fill(
+            "#f-reply",
+            "Update the printer driver to 2.1; it fixes the jam.",
+        )
+        .await;
+    browser.click("input[name=official_answer]").await;
+    browser.click("#reply-form button[type=submit]").await;
+    browser.wait_for_text(".replies", "driver to 2.1").await;
+    browser.click("#f-status option[value=solved]").await;
+    browser.fill("#f-status-note", "Fixed in driver 2.1").await;
+    browser.click("form[action$='/status'] button").await;
+    browser
+        .wait_for_text(".flash-success", "status is changed")
+        .await;
+    browser.screenshot("topic-staff-Desktop").await;
+    browser.click("form[action='/sign-out'] button").await;
+    browser.wait_for_text(".flash", "signed out").await;
+
+    sign_in(&browser, &app, "ana").await;
+    browser
+        .client
+        .goto(&app.url(&topic_path))
+        .await
+        .expect("open topic");
+    browser
+        .wait_for_text("#official-heading", "Official answer from Acme")
+        .await;
+    browser.wait_for_text(".accepted", "driver to 2.1").await;
+    browser.wait_for_text(".topic", "Solved").await;
+    browser
+        .wait_for_text(".timeline", "Fixed in driver 2.1")
+        .await;
+    assert!(
+        !browser.text("main").await.contains("Internal notes"),
+        "customers see no staff panel"
+    );
+    browser.screenshot("topic-solved-Desktop").await;
+    let mail = app.smtp.wait_for(&ana.email, 2, Duration::from_secs(20));
+    assert!(
+        mail.iter()
+            .any(|m| m.text_body().contains("Fixed in driver 2.1"))
+    );
+    browser.close().await;
+}

@@ -8,18 +8,23 @@ use common::TestApp;
 use common::staff::{Company, company, post_topic, signed_in};
 use serde_json::{Value, json};
 
+/// A call: method, path and body.
+type Call = (&'static str, String, Value);
+/// Makes a call, preparing what it needs first.
+type MakeCall = Box<dyn Fn(&TestApp, &Company) -> Call>;
+
 /// One row: what is called, and the status each role gets, in the order of `Company::roles`.
 struct Row {
     name: &'static str,
     expected: [u16; 7],
     /// Makes the call's method, path and body; may prepare what the call needs first.
-    call: Box<dyn Fn(&TestApp, &Company) -> (&'static str, String, Value)>,
+    call: MakeCall,
 }
 
 fn row(
     name: &'static str,
     expected: [u16; 7],
-    call: impl Fn(&TestApp, &Company) -> (&'static str, String, Value) + 'static,
+    call: impl Fn(&TestApp, &Company) -> Call + 'static,
 ) -> Row {
     Row {
         name,

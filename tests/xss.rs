@@ -197,3 +197,108 @@ fn the_checker_sees_the_raw_payloads() {
             .any(|d| !d.is_empty())
     );
 }
+
+/// Staff views show what attackers write: flag notes, claim reasons, notes, titles, status
+/// notes, saved replies. None of it may run there, or in the mail it causes.
+#[test]
+fn staff_views_show_attacker_text_harmlessly() {
+    let app = TestApp::start();
+    let co = common::staff::company(&app);
+    let mut topics = vec![];
+    for (i, payload) in PAYLOADS.iter().enumerate() {
+        let title: String = format!("F{i} {payload}").chars().take(200).collect();
+        let (status, topic) = app.as_member(
+            &co.member,
+            "POST",
+            "/api/v1/brands/acme/topics",
+            json!({ "kind": "problem", "title": title, "body": payload }),
+        );
+        assert_eq!(status, 201, "{topic}");
+        let id = topic["id"].as_i64().expect("id");
+        let note: String = payload.chars().take(500).collect();
+        let (status, _) = app.as_member(
+            &co.asker,
+            "POST",
+            &format!("/api/v1/topics/{id}/flags"),
+            json!({ "reason": "abuse", "note": note }),
+        );
+        assert_eq!(status, 201);
+        let (status, created) = app.as_member(
+            &co.staff,
+            "POST",
+            &format!("/api/v1/topics/{id}/notes"),
+            json!({ "body": format!("{payload} @boss") }),
+        );
+        assert_eq!(status, 201);
+        assert_harmless(
+            "API note body_html",
+            created["body_html"].as_str().expect("html"),
+        );
+        let status_note: String = payload.chars().take(2000).collect();
+        let (status, _) = app.as_member(
+            &co.staff,
+            "POST",
+            &format!("/api/v1/topics/{id}/status"),
+            json!({ "status": "acknowledged", "note": status_note }),
+        );
+        assert_eq!(status, 200);
+        topics.push(id);
+    }
+    let title: String = PAYLOADS[0].chars().take(60).collect();
+    let (status, _) = app.as_member(
+        &co.admin,
+        "PATCH",
+        &format!("/api/v1/brands/acme/staff/{}", co.staff.id),
+        json!({ "title": title }),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = app.as_member(
+        &co.staff,
+        "POST",
+        "/api/v1/brands/acme/saved-replies",
+        json!({ "title": PAYLOADS[1], "body": PAYLOADS[2] }),
+    );
+    assert_eq!(status, 201);
+    common::staff::create_brand(&app, &co.member, "Plain", "plain", None);
+    let (status, _) = app.as_member(
+        &co.member,
+        "POST",
+        "/api/v1/brands/plain/claims",
+        json!({ "reason": format!("{} and more", PAYLOADS[0]) }),
+    );
+    assert_eq!(status, 202);
+
+    let staff = common::staff::signed_in(&app, "sam");
+    for path in [
+        "/brands/acme/moderation",
+        "/brands/acme/team",
+        "/brands/acme/queue?view=all",
+    ] {
+        let page = staff.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        assert_harmless(path, &page.body);
+    }
+    for id in &topics {
+        let page = staff.get(&format!("/brands/acme/topics/{id}"));
+        assert_eq!(page.status, 200);
+        assert_harmless(&format!("staff topic page {id}"), &page.body);
+    }
+    let admin = common::staff::signed_in(&app, "root").get("/admin");
+    assert_eq!(admin.status, 200);
+    assert_harmless("site admin page", &admin.body);
+
+    // mention mail to boss and status mail to the author carry the payloads
+    let mut mail = app
+        .smtp
+        .wait_for(&co.admin.email, PAYLOADS.len(), Duration::from_secs(60));
+    mail.extend(
+        app.smtp
+            .wait_for(&co.member.email, PAYLOADS.len(), Duration::from_secs(60)),
+    );
+    for message in mail {
+        if let Some(html) = message.html_body() {
+            assert_harmless(&format!("mail {}", message.subject()), &html);
+        }
+        assert!(message.header("bcc").is_none(), "a title added a header");
+    }
+}

@@ -52,6 +52,7 @@ pub async fn show_claim(
         .await?;
     let mut page = Page::new(&req, "claim.title").await?;
     page.insert("brand", &found);
+    page.insert("form", &serde_json::json!({}));
     page.render(&req, "staff/claim.html")
 }
 
@@ -72,7 +73,6 @@ pub async fn claim(
     form: CheckedForm<ClaimForm>,
 ) -> PageResult {
     let slug = slug.into_inner();
-    let url = format!("/brands/{slug}/claim");
     let user = me.0.user;
     state
         .services
@@ -83,6 +83,7 @@ pub async fn claim(
             crate::service::CLAIMS_PER_MEMBER,
         )
         .await?;
+    let typed = serde_json::json!({ "email": form.0.email });
     let input = ClaimInput {
         email: Some(form.0.email),
         reason: Some(form.0.reason),
@@ -112,7 +113,7 @@ pub async fn claim(
             let mut page = Page::new(&req, "claim.title").await?;
             page.insert_errors(&errors);
             page.insert("brand", &found);
-            page.insert("url", &url);
+            page.insert("form", &typed);
             page.render_with_status(
                 &req,
                 "staff/claim.html",

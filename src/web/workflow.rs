@@ -19,9 +19,12 @@ type TopicPath = web::Path<(String, String)>;
 
 #[derive(Deserialize)]
 pub struct AssignForm {
-    /// A user id, "me" to take the thread, or empty to unassign.
+    /// A user id, or empty to unassign.
     #[serde(default)]
     assignee: String,
+    /// The "take it" button: the caller becomes the assignee.
+    #[serde(default)]
+    take: Option<String>,
 }
 
 pub async fn assign(
@@ -33,9 +36,10 @@ pub async fn assign(
 ) -> PageResult {
     let (id, url) = topic_action(path.into_inner())?;
     let (user, mail) = (me.0.user, state.services.mail.clone());
-    let to = match form.0.assignee.as_str() {
+    let form = form.0;
+    let to = match form.assignee.as_str() {
+        _ if form.take.is_some() => Some(user.id),
         "" => None,
-        "me" => Some(user.id),
         other => Some(UserId(
             other
                 .parse()
