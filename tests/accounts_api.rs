@@ -297,6 +297,16 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/topics/{id}/accept", "post"),
         ("/topics/{id}/follow", "post"),
         ("/topics/{id}/follow", "delete"),
+        ("/brands/{slug}/claims", "post"),
+        ("/claims/confirm", "post"),
+        ("/brands/{slug}/staff", "post"),
+        ("/brands/{slug}/staff/{user_id}", "delete"),
+        ("/brands/{slug}/queue", "get"),
+        ("/topics/{id}/assign", "post"),
+        ("/topics/{id}/status", "post"),
+        ("/topics/{id}/notes", "get"),
+        ("/topics/{id}/notes", "post"),
+        ("/topics/{id}/events", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -13,6 +13,8 @@ use crate::model::claim::ClaimView;
 use crate::model::event::EventView;
 use crate::model::flag::FlagView;
 use crate::model::member::StaffView;
+use crate::model::saved_reply::SavedReply;
+use crate::model::user::User;
 use crate::model::note::NoteView;
 use crate::model::topic::QueueView;
 use crate::model::{ClaimId, FlagId, ReplyId, SavedReplyId, TopicId, UserId};
@@ -152,16 +154,30 @@ pub async fn revoke_claim(
     ok()
 }
 
+type BrandList<T> = fn(&mut DbConn, &User, &str) -> AppResult<Vec<T>>;
+
+/// A list of one brand's for its staff, as `{items}`.
+async fn brand_items<T: Send + 'static>(
+    state: &AppState,
+    me: CurrentUser,
+    slug: String,
+    fetch: BrandList<T>,
+    shape: fn(&T) -> Value,
+) -> ApiResult {
+    let user = me.0.user;
+    let rows = run(state, move |c| fetch(c, &user, &slug)).await?;
+    let items: Vec<Value> = rows.iter().map(shape).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
 /// GET /brands/{slug}/staff
 pub async fn list_staff(
     state: web::Data<AppState>,
     me: CurrentUser,
     slug: web::Path<String>,
 ) -> ApiResult {
-    let user = me.0.user;
-    let (_, staff) = run(&state, move |c| staff::list(c, &user, &slug)).await?;
-    let items: Vec<Value> = staff.iter().map(staff_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let fetch: BrandList<StaffView> = |c, user, slug| Ok(staff::list(c, user, slug)?.1);
+    brand_items(&state, me, slug.into_inner(), fetch, staff_json).await
 }
 
 /// POST /brands/{slug}/staff
@@ -244,9 +260,8 @@ pub async fn list_saved_replies(
     me: CurrentUser,
     slug: web::Path<String>,
 ) -> ApiResult {
-    let user = me.0.user;
-    let items = run(&state, move |c| staff::saved_replies(c, &user, &slug)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let fetch: BrandList<SavedReply> = staff::saved_replies;
+    brand_items(&state, me, slug.into_inner(), fetch, |s| json!(s)).await
 }
 
 #[derive(Deserialize)]
@@ -472,10 +487,8 @@ pub async fn list_flags(
     me: CurrentUser,
     slug: web::Path<String>,
 ) -> ApiResult {
-    let user = me.0.user;
-    let (_, flags) = run(&state, move |c| moderation::queue(c, &user, &slug)).await?;
-    let items: Vec<Value> = flags.iter().map(flag_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let fetch: BrandList<FlagView> = |c, user, slug| Ok(moderation::queue(c, user, slug)?.1);
+    brand_items(&state, me, slug.into_inner(), fetch, flag_json).await
 }
 
 /// POST /flags/{id}/dismiss

@@ -10,7 +10,7 @@ use super::session::{CurrentUser, MaybeUser};
 use crate::app::AppState;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::model::brand;
+use crate::model::brand::{self, Brand};
 use crate::model::topic::QueueView;
 use crate::model::{SavedReplyId, UserId};
 use crate::service::claim::{self, ClaimInput, Requested};
@@ -156,6 +156,32 @@ pub async fn show_accept_invitation(
     show_confirm(&req, "invitation", &query.token).await
 }
 
+type FollowLink = fn(&mut DbConn, &crate::model::user::User, &str) -> AppResult<Brand>;
+
+/// Does what a mailed link offers, then goes to `page` of the brand with `done_key`.
+async fn follow_link(
+    req: &HttpRequest,
+    state: &AppState,
+    me: CurrentUser,
+    token: String,
+    work: FollowLink,
+    (page, done_key): (&str, &str),
+) -> PageResult {
+    let user = me.0.user;
+    match state.services.db.run(move |c| work(c, &user, &token)).await {
+        Ok(found) => redirect_with_flash(
+            req,
+            &format!("/brands/{}/{page}", found.slug),
+            "success",
+            done_key,
+        ),
+        Err(AppError::Validation(_) | AppError::Conflict(_)) => {
+            redirect_with_flash(req, "/", "error", "flash.link_invalid")
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// POST /claims/confirm
 pub async fn confirm_claim(
     req: HttpRequest,
@@ -163,25 +189,8 @@ pub async fn confirm_claim(
     me: CurrentUser,
     form: CheckedForm<TokenQuery>,
 ) -> PageResult {
-    let user = me.0.user;
-    let token = form.0.token;
-    match state
-        .services
-        .db
-        .run(move |c| claim::confirm(c, &user, &token))
-        .await
-    {
-        Ok(found) => redirect_with_flash(
-            &req,
-            &format!("/brands/{}/team", found.slug),
-            "success",
-            "flash.claim_confirmed",
-        ),
-        Err(AppError::Validation(_) | AppError::Conflict(_)) => {
-            redirect_with_flash(&req, "/", "error", "flash.link_invalid")
-        }
-        Err(other) => Err(other.into()),
-    }
+    let next = ("team", "flash.claim_confirmed");
+    follow_link(&req, &state, me, form.0.token, claim::confirm, next).await
 }
 
 /// POST /invitations/accept
@@ -191,25 +200,8 @@ pub async fn accept_invitation(
     me: CurrentUser,
     form: CheckedForm<TokenQuery>,
 ) -> PageResult {
-    let user = me.0.user;
-    let token = form.0.token;
-    match state
-        .services
-        .db
-        .run(move |c| staff::accept_invitation(c, &user, &token))
-        .await
-    {
-        Ok(found) => redirect_with_flash(
-            &req,
-            &format!("/brands/{}/queue", found.slug),
-            "success",
-            "flash.invitation_accepted",
-        ),
-        Err(AppError::Validation(_)) => {
-            redirect_with_flash(&req, "/", "error", "flash.link_invalid")
-        }
-        Err(other) => Err(other.into()),
-    }
+    let next = ("queue", "flash.invitation_accepted");
+    follow_link(&req, &state, me, form.0.token, staff::accept_invitation, next).await
 }
 
 /// GET /brands/{slug}/team: staff, the response target and saved replies.
