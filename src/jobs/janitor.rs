@@ -1,5 +1,6 @@
-//! Hourly clean-up of rows that only age: expired sessions and tokens, refilled rate-limit
-//! buckets, and delivered mail older than 30 days. Safe on several nodes at once.
+//! Hourly clean-up of rows that only age: expired sessions, tokens and staff invitations,
+//! refilled rate-limit buckets, and delivered mail older than 30 days. Safe on several nodes
+//! at once.
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ pub fn sweep(c: &mut DbConn) -> QueryResult<usize> {
             .filter(outbox_emails::sent_at.le(at - KEEP_SENT_MAIL)),
     )
     .execute(c)?;
+    removed += crate::model::invitation::delete_expired(c, at)?;
     Ok(removed)
 }
 
