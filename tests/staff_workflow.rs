@@ -753,3 +753,87 @@ fn the_queue_shows_views_waiting_time_and_takes_bulk_changes() {
     );
     assert_eq!(status, 200);
 }
+
+#[test]
+fn flags_reach_the_moderators_and_hidden_posts_can_be_restored() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let (status, _) = app.as_member(
+        &co.asker,
+        "POST",
+        &format!("/api/v1/topics/{}/flags", co.topic),
+        json!({ "reason": "spam", "reply_id": co.reply, "note": "Selling toner" }),
+    );
+    assert_eq!(status, 201);
+    let (status, body) = app.as_member(
+        &co.asker,
+        "POST",
+        &format!("/api/v1/topics/{}/flags", co.topic),
+        json!({ "reason": "because" }),
+    );
+    assert_eq!(
+        (status, &body["errors"][0]["field"]),
+        (422, &json!("reason"))
+    );
+    let (_, flags) = app.as_member(&co.staff, "GET", "/api/v1/brands/acme/flags", Value::Null);
+    assert_eq!(flags["items"].as_array().expect("items").len(), 1);
+    assert_eq!(flags["items"][0]["note"], "Selling toner");
+    let (_, other) = app.as_member(
+        &co.other_staff,
+        "GET",
+        "/api/v1/brands/other/flags",
+        Value::Null,
+    );
+    assert_eq!(other["items"], json!([]), "flags stay with their brand");
+
+    let (status, _) = app.as_member(
+        &co.staff,
+        "POST",
+        &format!("/api/v1/replies/{}/hide", co.reply),
+        Value::Null,
+    );
+    assert_eq!(status, 200);
+    let (_, flags) = app.as_member(&co.staff, "GET", "/api/v1/brands/acme/flags", Value::Null);
+    assert_eq!(
+        flags["items"],
+        json!([]),
+        "hiding the post closes its flags"
+    );
+    let topic_path = format!("/api/v1/topics/{}", co.topic);
+    let (_, topic) = app.as_member(&co.asker, "GET", &topic_path, Value::Null);
+    assert_eq!(
+        (
+            topic["reply_count"].as_i64(),
+            topic["replies"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
+
+    let staff = signed_in(&app, "sam");
+    let page = staff.get("/brands/acme/moderation");
+    assert!(
+        page.body.contains("Try turning it off"),
+        "the hidden reply is listed to restore"
+    );
+    let answer = staff.post_form(
+        &format!("/brands/acme/topics/{}/hide", co.topic),
+        &page.csrf_token(),
+        &[("on", "0"), ("reply_id", &co.reply.to_string())],
+    );
+    assert_eq!(answer.status, 303);
+    let (_, topic) = app.as_member(&co.asker, "GET", &topic_path, Value::Null);
+    assert_eq!(topic["reply_count"], 1);
+    let (_, events) = app.as_member(
+        &co.staff,
+        "GET",
+        &format!("{topic_path}/events"),
+        Value::Null,
+    );
+    let kinds: Vec<Value> = events["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert_eq!(kinds, vec![json!("hidden"), json!("restored")]);
+}

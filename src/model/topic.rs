@@ -558,3 +558,57 @@ pub fn add_reply_count(c: &mut DbConn, id: TopicId, delta: i32) -> QueryResult<(
         .execute(c)?;
     Ok(())
 }
+
+/// A hidden post, as the moderation page lists it for restoring.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct HiddenPost {
+    pub topic_id: TopicId,
+    pub reply_id: Option<ReplyId>,
+    pub topic_title: String,
+    pub body: String,
+    pub author_username: String,
+}
+
+/// Topics of a brand that moderators hid (merged duplicates are not), newest first.
+pub fn hidden_of_brand(c: &mut DbConn, brand: BrandId, limit: i64) -> QueryResult<Vec<HiddenPost>> {
+    topics::table
+        .inner_join(users::table.on(users::id.eq(topics::author_id)))
+        .filter(topics::brand_id.eq(brand))
+        .filter(topics::hidden.eq(true))
+        .filter(topics::duplicate_of.is_null())
+        .order(topics::id.desc())
+        .limit(limit)
+        .select((
+            topics::id,
+            None::<ReplyId>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(),
+            topics::title,
+            topics::body,
+            users::username,
+        ))
+        .load(c)
+}
+
+/// Hidden replies in a brand's visible topics, newest first.
+pub fn hidden_replies_of_brand(
+    c: &mut DbConn,
+    brand: BrandId,
+    limit: i64,
+) -> QueryResult<Vec<HiddenPost>> {
+    use crate::db::schema::replies;
+    replies::table
+        .inner_join(topics::table)
+        .inner_join(users::table.on(users::id.eq(replies::author_id)))
+        .filter(topics::brand_id.eq(brand))
+        .filter(replies::hidden.eq(true))
+        .filter(topics::hidden.eq(false))
+        .order(replies::id.desc())
+        .limit(limit)
+        .select((
+            topics::id,
+            replies::id.nullable(),
+            topics::title,
+            replies::body,
+            users::username,
+        ))
+        .load(c)
+}

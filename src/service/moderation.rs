@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::brand::{self, Brand};
 use crate::model::event::{self, EventKind};
 use crate::model::flag::{self, FlagView, NewFlag, REASONS};
-use crate::model::topic::{self, Topic};
+use crate::model::topic::{self, HiddenPost, Topic};
 use crate::model::user::{self, User};
 use crate::model::{FlagId, ReplyId, TopicId, follow, me_too, now, reply, session};
 
@@ -85,6 +85,21 @@ pub fn queue(c: &mut DbConn, me: &User, slug: &str) -> AppResult<(Brand, Vec<Fla
     authz::staff_of(c, found.id, me)?;
     let flags = flag::open(c, Some(found.id), QUEUE_MAX)?;
     Ok((found, flags))
+}
+
+/// Posts moderators hid in one brand, so a mistake can be undone: topics, then replies.
+pub fn hidden(
+    c: &mut DbConn,
+    me: &User,
+    brand_id: crate::model::BrandId,
+) -> AppResult<Vec<HiddenPost>> {
+    authz::staff_of(c, brand_id, me)?;
+    let mut posts = topic::hidden_of_brand(c, brand_id, QUEUE_MAX)?;
+    posts.extend(topic::hidden_replies_of_brand(c, brand_id, QUEUE_MAX)?);
+    for post in &mut posts {
+        post.body = crate::markdown::excerpt(&post.body, 200);
+    }
+    Ok(posts)
 }
 
 /// Every brand's open flags, for site admins.

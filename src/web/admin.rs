@@ -123,14 +123,19 @@ pub async fn show_moderation(
     slug: web::Path<String>,
 ) -> PageResult {
     let user = me.0.user;
-    let (found, flags) = state
+    let (found, flags, hidden) = state
         .services
         .db
-        .run(move |c| moderation::queue(c, &user, &slug))
+        .run(move |c| {
+            let (found, flags) = moderation::queue(c, &user, &slug)?;
+            let hidden = moderation::hidden(c, &user, found.id)?;
+            Ok((found, flags, hidden))
+        })
         .await?;
     let mut page = Page::new(&req, "moderation.title").await?;
     page.insert("brand", &found);
     page.insert("flags", &flags);
+    page.insert("hidden", &hidden);
     page.render(&req, "staff/moderation.html")
 }
 

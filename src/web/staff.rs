@@ -201,7 +201,15 @@ pub async fn accept_invitation(
     form: CheckedForm<TokenQuery>,
 ) -> PageResult {
     let next = ("queue", "flash.invitation_accepted");
-    follow_link(&req, &state, me, form.0.token, staff::accept_invitation, next).await
+    follow_link(
+        &req,
+        &state,
+        me,
+        form.0.token,
+        staff::accept_invitation,
+        next,
+    )
+    .await
 }
 
 /// GET /brands/{slug}/team: staff, the response target and saved replies.
