@@ -127,6 +127,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         key: key.clone(),
     };
     let follower_task = actix_web::rt::spawn(follower_mail.run(stopped.clone()));
+    let checker = crate::jobs::escalations::Checker {
+        db: db.clone(),
+        mail: composer.clone(),
+        every: std::time::Duration::from_secs(config.escalation_check_secs),
+    };
+    let checker_task = actix_web::rt::spawn(checker.run(stopped.clone()));
     let sender_task = actix_web::rt::spawn(sender.run(stopped));
 
     let config = Arc::new(config);
@@ -183,6 +189,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopped accepting; stopping background tasks");
     let _ = stop_tasks.send(true);
     let _ = follower_task.await;
+    let _ = checker_task.await;
     let _ = views_task.await;
     let _ = sender_task.await;
     let _ = janitor_task.await;

@@ -26,6 +26,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// First retry delay for mail that failed transiently; it doubles on each attempt.
     pub mail_retry_secs: u64,
+    /// Seconds between passes of the escalation rule checker.
+    pub escalation_check_secs: u64,
     pub log: String,
     pub points: crate::service::PointsRule,
 }
@@ -92,6 +94,10 @@ const SETTINGS: &[Setting] = &[
     Setting {
         env: "KOTAE_MAIL_RETRY_SECONDS",
         accepts: "seconds, from 1 to 3600",
+    },
+    Setting {
+        env: "KOTAE_ESCALATION_CHECK_SECONDS",
+        accepts: "seconds between escalation rule checks, from 1 to 3600",
     },
     Setting {
         env: "KOTAE_LOG",
@@ -198,6 +204,8 @@ impl Config {
         let db_pool_size =
             sources.number("KOTAE_DB_POOL_SIZE", (cores * 4).max(8), 1..=1000)? as u32;
         let mail_retry_secs = sources.number("KOTAE_MAIL_RETRY_SECONDS", 30, 1..=3600)?;
+        let escalation_check_secs =
+            sources.number("KOTAE_ESCALATION_CHECK_SECONDS", 10, 1..=3600)?;
         let points = crate::service::PointsRule {
             helpful: sources.number("KOTAE_POINTS_HELPFUL", 1, 0..=100)? as i32,
             accepted: sources.number("KOTAE_POINTS_ACCEPTED", 5, 0..=100)? as i32,
@@ -222,6 +230,7 @@ impl Config {
             workers,
             db_pool_size,
             mail_retry_secs,
+            escalation_check_secs,
             log,
             points,
         })

@@ -212,6 +212,9 @@ mod tests {
             "not_staff",
             "view_invalid",
             "account_banned",
+            "level_invalid",
+            "state_invalid",
+            "mode_invalid",
         ];
         for code in codes {
             assert!(

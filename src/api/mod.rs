@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod communities;
+pub mod escalations;
 pub mod json;
 pub mod staff;
 
@@ -136,6 +137,47 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
     .route("/topics/{id}/lock", web::post().to(staff::lock))
     .route("/topics/{id}/merge", web::post().to(staff::merge))
     .route("/topics/{id}/move", web::post().to(staff::move_topic))
+    .route(
+        "/topics/{id}/escalations",
+        web::post().to(escalations::escalate),
+    )
+    .route(
+        "/topics/{id}/request-help",
+        web::post().to(escalations::request_help),
+    )
+    .route(
+        "/escalations/acknowledge",
+        web::post().to(escalations::acknowledge_by_link),
+    )
+    .route(
+        "/escalations/{id}/{action}",
+        web::post().to(escalations::act),
+    )
+    .route(
+        "/brands/{slug}/escalations",
+        web::get().to(escalations::list),
+    )
+    .route(
+        "/brands/{slug}/escalation-rules",
+        web::get().to(escalations::rules),
+    )
+    .route(
+        "/brands/{slug}/escalation-rules",
+        web::put().to(escalations::set_rules),
+    )
+    .route(
+        "/me/notifications",
+        web::get().to(escalations::notifications),
+    )
+    .route(
+        "/me/notifications",
+        web::put().to(escalations::set_notifications),
+    )
+    .route("/admin/mail", web::get().to(escalations::mail_queue))
+    .route(
+        "/admin/mail/{id}/retry",
+        web::post().to(escalations::retry_mail),
+    )
     .route("/topics/{id}/{action}", web::post().to(staff::hide_topic))
     .route("/replies/{id}/{action}", web::post().to(staff::hide_reply));
 }

@@ -28,14 +28,14 @@ use crate::web::session::{CurrentUser, MaybeUser};
 type ApiResult = Result<HttpResponse, ApiError>;
 
 /// Runs a use case on a pooled connection.
-async fn run<T: Send + 'static>(
+pub(super) async fn run<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     Ok(state.services.db.run(work).await?)
 }
 
-fn ok() -> ApiResult {
+pub(super) fn ok() -> ApiResult {
     Ok(HttpResponse::Ok().json(json!({ "ok": true })))
 }
 

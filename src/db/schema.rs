@@ -60,6 +60,8 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         list_unsubscribe -> Nullable<Text>,
+        staff_of_brand -> Nullable<BigInt>,
+        recipient_id -> Nullable<BigInt>,
     }
 }
 
@@ -277,6 +279,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    escalation_settings (brand_id) {
+        brand_id -> BigInt,
+        unanswered_minutes -> Nullable<Integer>,
+        no_staff_reply_minutes -> Nullable<Integer>,
+        me_too_threshold -> Nullable<Integer>,
+        feeling_minutes -> Nullable<Integer>,
+        acknowledge_minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    escalation_recipients (brand_id, user_id) {
+        brand_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    escalations (id) {
+        id -> BigInt,
+        topic_id -> BigInt,
+        brand_id -> BigInt,
+        level -> Integer,
+        reason -> Text,
+        source -> Text,
+        rule -> Nullable<Text>,
+        opened_by -> Nullable<BigInt>,
+        state -> Text,
+        opened_at -> Timestamp,
+        acknowledged_by -> Nullable<BigInt>,
+        acknowledged_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        level2_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    escalation_links (token_hash) {
+        token_hash -> Text,
+        escalation_id -> BigInt,
+        user_id -> BigInt,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_settings (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        mode -> Text,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        brand_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        detail -> Text,
+        url -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
@@ -289,6 +359,8 @@ diesel::joinable!(brand_members -> brands (brand_id));
 diesel::joinable!(brand_claims -> brands (brand_id));
 diesel::joinable!(internal_notes -> users (author_id));
 diesel::joinable!(flags -> topics (topic_id));
+diesel::joinable!(escalations -> topics (topic_id));
+diesel::joinable!(escalation_recipients -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -311,4 +383,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     internal_notes,
     topic_events,
     flags,
+    escalation_settings,
+    escalation_recipients,
+    escalations,
+    escalation_links,
+    notification_settings,
+    digest_items,
 );

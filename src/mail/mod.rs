@@ -86,6 +86,27 @@ impl Composer {
 
     /// Writes the message to the outbox on `c`; call inside the event's transaction.
     pub fn enqueue(&self, c: &mut DbConn, mail: Mail) -> AppResult<()> {
+        self.enqueue_checked(c, mail, None)
+    }
+
+    /// Queues staff mail: when it is sent, the recipient must still work `brand`, or it is
+    /// not sent (and the skip is logged).
+    pub fn enqueue_for_staff(
+        &self,
+        c: &mut DbConn,
+        mail: Mail,
+        brand: model::BrandId,
+        recipient: model::UserId,
+    ) -> AppResult<()> {
+        self.enqueue_checked(c, mail, Some((brand, recipient)))
+    }
+
+    fn enqueue_checked(
+        &self,
+        c: &mut DbConn,
+        mail: Mail,
+        staff_of: Option<(model::BrandId, model::UserId)>,
+    ) -> AppResult<()> {
         let mut context = mail.context;
         context.insert("lang", mail.lang.code());
         context.insert("base_url", &self.base_url);
@@ -114,6 +135,8 @@ impl Composer {
             next_attempt_at: now,
             created_at: now,
             list_unsubscribe: mail.unsubscribe,
+            staff_of_brand: staff_of.map(|(b, _)| b),
+            recipient_id: staff_of.map(|(_, u)| u),
         };
         model::outbox::enqueue(c, &row)?;
         Ok(())

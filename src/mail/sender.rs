@@ -107,10 +107,34 @@ impl Sender {
                 // leave the rest queued; their lease lapses and they go out after restart
                 break;
             }
+            if !self.still_allowed(&row).await? {
+                continue;
+            }
             let outcome = self.deliver(&row).await;
             self.record(row, outcome).await?;
         }
         Ok(count)
+    }
+
+    /// Staff mail is checked again now: who lost access to the brand since it was queued
+    /// does not get it.
+    async fn still_allowed(&self, row: &OutboxEmail) -> anyhow::Result<bool> {
+        let checked = row.clone();
+        let allowed = self
+            .db
+            .run(move |c| {
+                let allowed = model::outbox::recipient_still_allowed(c, &checked)?;
+                if !allowed {
+                    let why = "the recipient no longer works this brand";
+                    model::outbox::mark_skipped(c, checked.id, why)?;
+                }
+                Ok(allowed)
+            })
+            .await?;
+        if !allowed {
+            tracing::warn!(id = %row.id, "mail skipped: the recipient no longer works the brand");
+        }
+        Ok(allowed)
     }
 
     async fn deliver(&self, row: &OutboxEmail) -> Outcome {

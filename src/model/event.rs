@@ -23,6 +23,8 @@ pub enum EventKind {
     Hidden,
     Restored,
     Escalated,
+    EscalationAcknowledged,
+    EscalationResolved,
 }
 
 impl EventKind {
@@ -39,6 +41,8 @@ impl EventKind {
             EventKind::Hidden => "hidden",
             EventKind::Restored => "restored",
             EventKind::Escalated => "escalated",
+            EventKind::EscalationAcknowledged => "escalation_acknowledged",
+            EventKind::EscalationResolved => "escalation_resolved",
         }
     }
 

@@ -52,5 +52,7 @@ id_type!(
     SavedReplyId,
     NoteId,
     EventId,
-    FlagId
+    FlagId,
+    EscalationId,
+    DigestItemId
 );

@@ -3,6 +3,7 @@
 pub mod account_token;
 pub mod brand;
 pub mod claim;
+pub mod escalation;
 pub mod event;
 pub mod flag;
 pub mod follow;
@@ -11,6 +12,7 @@ pub mod invitation;
 pub mod me_too;
 pub mod member;
 pub mod note;
+pub mod notification;
 pub mod outbox;
 pub mod rate_limit;
 pub mod reply;

@@ -20,6 +20,9 @@ pub struct NewOutboxEmail {
     pub created_at: NaiveDateTime,
     /// The List-Unsubscribe URL for mail people can opt out of.
     pub list_unsubscribe: Option<String>,
+    /// Staff mail: the brand the recipient must still work when it is sent, and who they are.
+    pub staff_of_brand: Option<super::BrandId>,
+    pub recipient_id: Option<super::UserId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -36,6 +39,8 @@ pub struct OutboxEmail {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub list_unsubscribe: Option<String>,
+    pub staff_of_brand: Option<super::BrandId>,
+    pub recipient_id: Option<super::UserId>,
 }
 
 /// Queues a message; a second message with the same dedupe key is dropped. Returns whether
@@ -118,4 +123,75 @@ pub fn to_address(c: &mut DbConn, address: &str) -> QueryResult<Vec<OutboxEmail>
         .order(outbox_emails::id)
         .select(OutboxEmail::as_select())
         .load(c)
+}
+
+/// Whether a staff mail's recipient still works its brand (other mail always may go).
+pub fn recipient_still_allowed(c: &mut DbConn, row: &OutboxEmail) -> QueryResult<bool> {
+    match (row.staff_of_brand, row.recipient_id) {
+        (Some(brand), Some(user)) => Ok(super::member::role_of(c, brand, user)?.is_some()),
+        _ => Ok(true),
+    }
+}
+
+/// Marks a message not sent on purpose, with why.
+pub fn mark_skipped(c: &mut DbConn, id: OutboxEmailId, why: &str) -> QueryResult<()> {
+    diesel::update(outbox_emails::table.find(id))
+        .set((
+            outbox_emails::status.eq("skipped"),
+            outbox_emails::locked_until.eq(None::<NaiveDateTime>),
+            outbox_emails::last_error.eq(Some(why)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// A row as the site admin's mail page shows it.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = outbox_emails)]
+pub struct QueueRow {
+    pub id: OutboxEmailId,
+    pub to_address: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Mail in one state ("queued": pending, never tried; "retrying": pending after a failure;
+/// "failed"; "skipped"), newest first, and the counts of each.
+pub fn by_state(c: &mut DbConn, state: &str, limit: i64) -> QueryResult<Vec<QueueRow>> {
+    let mut query = outbox_emails::table
+        .select(QueueRow::as_select())
+        .order(outbox_emails::id.desc())
+        .limit(limit)
+        .into_boxed();
+    query = match state {
+        "queued" => query
+            .filter(outbox_emails::status.eq("pending"))
+            .filter(outbox_emails::attempts.eq(0)),
+        "retrying" => query
+            .filter(outbox_emails::status.eq("pending"))
+            .filter(outbox_emails::attempts.gt(0)),
+        other => query.filter(outbox_emails::status.eq(other.to_string())),
+    };
+    query.load(c)
+}
+
+/// Sends a failed (or skipped, or waiting) message again as soon as possible.
+pub fn retry(c: &mut DbConn, id: OutboxEmailId, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        outbox_emails::table
+            .find(id)
+            .filter(outbox_emails::status.ne("sent")),
+    )
+    .set((
+        outbox_emails::status.eq("pending"),
+        outbox_emails::next_attempt_at.eq(now),
+        outbox_emails::created_at.eq(now),
+        outbox_emails::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(c)?;
+    Ok(changed == 1)
 }

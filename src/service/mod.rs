@@ -3,7 +3,9 @@
 pub mod account;
 pub mod brand;
 pub mod claim;
+pub mod escalation;
 pub mod moderation;
+pub mod notify;
 pub mod staff;
 pub mod topic;
 pub mod validate;
@@ -87,6 +89,15 @@ pub const FIRST_POSTS_PER_MINUTE: Rule = Rule {
 pub const NEW_MEMBER_POSTS: i64 = 5;
 /// Claim requests per member: each may mail a brand's domain.
 pub const CLAIMS_PER_MEMBER: Rule = Rule {
+    burst: 5,
+    period_secs: 3600,
+};
+/// Escalations per staff member, and help requests per member (beside once a day per topic).
+pub const ESCALATIONS_PER_MEMBER: Rule = Rule {
+    burst: 30,
+    period_secs: 3600,
+};
+pub const HELP_REQUESTS_PER_MEMBER: Rule = Rule {
     burst: 5,
     period_secs: 3600,
 };

@@ -221,6 +221,7 @@ pub fn merge(c: &mut DbConn, me: &User, id: TopicId, into: TopicId) -> AppResult
         let count = i32::try_from(me_too::count(c, into)?).unwrap_or(i32::MAX);
         topic::set_me_too_count(c, into, count)?;
         topic::mark_duplicate(c, id, into, at)?;
+        super::escalation::resolve_topic(c, id, None, Some(me.id))?;
         event::insert(
             c,
             id,

@@ -323,6 +323,7 @@ pub fn accept(c: &mut DbConn, me: &User, id: TopicId, reply_id: ReplyId) -> AppR
             topic::set_status(c, id, Status::Answered.as_str(), resolved, at)?;
             let detail = serde_json::json!({ "from": found.status, "to": "answered", "note": "" });
             event::insert(c, id, Some(me.id), EventKind::Status, &detail, at)?;
+            super::escalation::resolve_topic(c, id, None, Some(me.id))?;
         }
         Ok(topic::find(c, id)?)
     })
@@ -357,6 +358,7 @@ pub struct StaffPanel {
     pub saved_replies: Vec<SavedReply>,
     pub products: Vec<Product>,
     pub statuses: Vec<&'static str>,
+    pub escalations: Vec<crate::model::escalation::Escalation>,
 }
 
 #[derive(Debug, Serialize)]
@@ -416,6 +418,7 @@ pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<Top
             saved_replies: saved_reply::of_brand(c, found.brand_id)?,
             products: brand::products_of(c, found.brand_id)?,
             statuses: kind.statuses().iter().map(|s| s.as_str()).collect(),
+            escalations: crate::model::escalation::of_topic(c, id)?,
         })
     } else {
         None

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
 
+use super::notify::{self, Notice};
 use super::validate;
 use crate::authz::{self, Access};
 use crate::db::{self, DbConn};
@@ -169,26 +170,24 @@ fn assign_in(
     )?;
     if to != me.id {
         let brand_row = brand::find(c, found.brand_id)?;
+        let url = mail.topic_link(&brand_row.slug, found.id, &current.title);
         let mut context = Context::new();
         context.insert("username", &person.display_name);
         context.insert("assigner", &me.display_name);
         context.insert("title", &current.title);
         context.insert("brand", &brand_row.name);
-        context.insert(
-            "url",
-            &mail.topic_link(&brand_row.slug, found.id, &current.title),
-        );
-        mail.enqueue(
-            c,
-            Mail {
-                to: &person.email,
-                lang: Lang::parse(&person.language).unwrap_or_default(),
-                template: "assigned",
-                context,
-                dedupe_key: format!("assigned:{event_id}"),
-                unsubscribe: None,
-            },
-        )?;
+        context.insert("url", &url);
+        let notice = Notice {
+            kind: "assigned",
+            always: false,
+            template: "assigned",
+            context,
+            dedupe_key: format!("assigned:{event_id}"),
+            title: &current.title,
+            detail: format!("assigned by {}", me.display_name),
+            url: &url,
+        };
+        notify::staff_member(c, mail, &person, &brand_row, notice)?;
     }
     Ok(())
 }
@@ -263,6 +262,9 @@ fn status_in(
     let at = now();
     let resolved_at = status.is_final().then(|| current.resolved_at.unwrap_or(at));
     topic::set_status(c, found.id, status.as_str(), resolved_at, at)?;
+    if status.is_final() {
+        super::escalation::resolve_topic(c, found.id, None, Some(me.id))?;
+    }
     let event_id = event::insert(
         c,
         found.id,
@@ -421,24 +423,26 @@ pub fn add_note(
                 continue;
             };
             let person = user::find(c, colleague.user_id)?;
+            let url = mail.topic_link(&brand_row.slug, id, &found.title);
+            let excerpt = markdown::excerpt(&body, 600);
             let mut context = Context::new();
             context.insert("username", &person.display_name);
             context.insert("author", &me.display_name);
             context.insert("title", &found.title);
             context.insert("brand", &brand_row.name);
-            context.insert("excerpt", &markdown::excerpt(&body, 600));
-            context.insert("url", &mail.topic_link(&brand_row.slug, id, &found.title));
-            mail.enqueue(
-                c,
-                Mail {
-                    to: &person.email,
-                    lang: Lang::parse(&person.language).unwrap_or_default(),
-                    template: "mentioned",
-                    context,
-                    dedupe_key: format!("mention:{note_id}:{}", person.id),
-                    unsubscribe: None,
-                },
-            )?;
+            context.insert("excerpt", &excerpt);
+            context.insert("url", &url);
+            let notice = Notice {
+                kind: "mention",
+                always: false,
+                template: "mentioned",
+                context,
+                dedupe_key: format!("mention:{note_id}:{}", person.id),
+                title: &found.title,
+                detail: format!("{}: {excerpt}", me.display_name),
+                url: &url,
+            };
+            notify::staff_member(c, mail, &person, &brand_row, notice)?;
         }
         let notes = note::of_topic(c, id, TIMELINE_MAX)?;
         notes
@@ -490,5 +494,15 @@ mod tests {
             vec!["ben".to_string(), "chen_2".to_string()]
         );
         assert!(mentions("no one").is_empty());
+    }
+}
+
+/// "3d 4h", "2h 5m", "12m": how long a customer has waited, at a glance.
+pub fn waiting_text(minutes: i64) -> String {
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
     }
 }

@@ -56,9 +56,9 @@ pub async fn home(
 }
 
 pub async fn show_new_brand(req: HttpRequest, _me: CurrentUser) -> PageResult {
-    Page::new(&req, "brand_new.title")
-        .await?
-        .render(&req, "brands/new.html")
+    let mut page = Page::new(&req, "brand_new.title").await?;
+    page.insert("form", &serde_json::json!({}));
+    page.render(&req, "brands/new.html")
 }
 
 #[derive(Deserialize)]

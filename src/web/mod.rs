@@ -6,6 +6,7 @@ pub mod assets;
 pub mod brands;
 pub mod client;
 pub mod errors;
+pub mod escalations;
 pub mod feeds;
 pub mod forms;
 pub mod lists;
@@ -157,6 +158,10 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(staff::saved_reply),
         )
         .route(
+            "/brands/{slug}/team/rules",
+            web::post().to(escalations::set_rules),
+        )
+        .route(
             "/brands/{slug}/team/{user_id}",
             web::post().to(staff::change_staff),
         )
@@ -171,6 +176,39 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/claims/{id}", web::post().to(admin::decide_claim))
         .route("/admin/revoke", web::post().to(admin::revoke_claim))
         .route("/admin/ban", web::post().to(admin::ban))
+        .route("/admin/mail", web::get().to(escalations::show_mail))
+        .route(
+            "/admin/mail/{id}/retry",
+            web::post().to(escalations::retry_mail),
+        )
+        .route(
+            "/escalations/acknowledge",
+            web::get().to(escalations::show_acknowledge),
+        )
+        .route(
+            "/escalations/acknowledge",
+            web::post().to(escalations::acknowledge),
+        )
+        .route(
+            "/escalations/{id}/{action}",
+            web::post().to(escalations::change),
+        )
+        .route(
+            "/brands/{slug}/escalations",
+            web::get().to(escalations::show_escalations),
+        )
+        .route(
+            "/settings/notifications",
+            web::post().to(escalations::set_notifications),
+        )
+        .route(
+            &format!("{topic}/escalate"),
+            web::post().to(escalations::escalate),
+        )
+        .route(
+            &format!("{topic}/request-help"),
+            web::post().to(escalations::request_help),
+        )
         .route(&format!("{topic}/assign"), web::post().to(workflow::assign))
         .route(
             &format!("{topic}/status"),

@@ -220,17 +220,25 @@ pub async fn show_team(
     slug: web::Path<String>,
 ) -> PageResult {
     let user = me.0.user;
-    let (found, members, saved, access) = state
+    let (found, members, saved, access, (rules, notifications)) = state
         .services
         .db
         .run(move |c| {
             let (found, members) = staff::list(c, &user, &slug)?;
             let saved = staff::saved_replies(c, &user, &slug)?;
             let access = crate::authz::access(c, found.id, Some(&user))?;
-            Ok((found, members, saved, access))
+            let (_, rules) = crate::service::escalation::rules(c, &user, &slug)?;
+            let modes = crate::model::notification::modes(c, user.id)?;
+            Ok((found, members, saved, access, (rules, modes)))
         })
         .await?;
     let mut page = Page::new(&req, "team.title").await?;
+    page.insert("rules", &rules);
+    let notifications: Vec<serde_json::Value> = notifications
+        .iter()
+        .map(|(kind, mode)| serde_json::json!({ "kind": kind, "mode": mode.as_str() }))
+        .collect();
+    page.insert("notifications", &notifications);
     page.insert("brand", &found);
     page.insert("members", &members);
     page.insert("saved_replies", &saved);
@@ -400,7 +408,7 @@ pub async fn show_queue(
             serde_json::json!({
                 "row": r,
                 "url": super::topics::topic_url(&found.brand.slug, r.item.id, &r.item.title),
-                "waiting": waiting_text(r.waiting_minutes),
+                "waiting": workflow::waiting_text(r.waiting_minutes),
             })
         })
         .collect();
@@ -417,16 +425,6 @@ pub async fn show_queue(
         &crate::model::topic_status::Status::ALL.map(crate::model::topic_status::Status::as_str),
     );
     page.render(&req, "staff/queue.html")
-}
-
-/// "3d 4h", "2h 5m", "12m": how long a customer has waited, at a glance.
-pub fn waiting_text(minutes: i64) -> String {
-    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    match (days, hours) {
-        (0, 0) => format!("{mins}m"),
-        (0, _) => format!("{hours}h {mins}m"),
-        _ => format!("{days}d {hours}h"),
-    }
 }
 
 #[derive(Deserialize)]

@@ -128,35 +128,23 @@ impl TestApp {
 
     /// Starts the process and waits for its "listening on" line.
     fn launch(&mut self) {
-        let mut child = self
-            .command()
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start kotae");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let address = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_string();
-                    let _ = tx.send(address);
-                }
-                eprintln!("[kotae] {line}");
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                panic!("kotae exited or did not start within 30 s (its output is above)");
-            });
+        let (child, base) = spawn_server(self.command());
         self.base = base;
         self.child = Some(child);
+    }
+
+    /// Starts another `kotae serve` on the same database (a second node), with its own data
+    /// directory; it stops when the returned guard drops.
+    pub fn another_node(&self) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut command = self.command();
+        command.env("KOTAE_DATA_DIR", dir.path());
+        let (child, base) = spawn_server(command);
+        Node {
+            child,
+            base,
+            _dir: dir,
+        }
     }
 
     /// Kills the server without warning (SIGKILL).
@@ -264,6 +252,51 @@ impl TestApp {
             email: format!("{username}@example.com"),
             token: body["token"].as_str().expect("token").to_string(),
         }
+    }
+}
+
+/// Spawns a server and waits for its "listening on" line: the child and its base URL.
+fn spawn_server(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start kotae");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let address = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let _ = tx.send(address);
+            }
+            eprintln!("[kotae] {line}");
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("kotae exited or did not start within 30 s (its output is above)");
+        });
+    (child, base)
+}
+
+/// A second server process on the same database.
+pub struct Node {
+    child: Child,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

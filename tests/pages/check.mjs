@@ -44,6 +44,7 @@ for (const lang of ["en", "ja"]) {
     for (const v of result.violations) {
       problems.push(`axe ${lang} ${path} (${who}): ${v.id} — ${v.help} [${v.nodes.map((n) => n.target.join(" ")).join("; ")}]`);
     }
+    if (response.status() >= 500) problems.push(`status ${lang} ${path} (${who}): ${response.status()}`);
     // the browser reports a page's own error status; that is the page working as meant
     const expected = `status of ${response.status()}`;
     for (const e of consoleErrors.filter((e) => response.ok() || !e.includes(expected))) {
