@@ -346,6 +346,53 @@ fn staff_acme_printers(c: &mut DbConn, members: &[User]) -> anyhow::Result<()> {
             note: "Looks like the same jam as last year's thread.",
         };
         crate::model::flag::insert(c, &flag, at)?;
+        escalate_in_demo(c, acme.id, problem.id, dana, emi, at)?;
         Ok::<_, anyhow::Error>(())
     })
+}
+
+/// Acme's escalation rules, and one open escalation on the problem in progress.
+fn escalate_in_demo(
+    c: &mut DbConn,
+    brand: crate::model::BrandId,
+    topic: TopicId,
+    dana: &User,
+    emi: &User,
+    at: chrono::NaiveDateTime,
+) -> anyhow::Result<()> {
+    use crate::model::escalation::{self, NewEscalation, Settings};
+    escalation::save_settings(
+        c,
+        &Settings {
+            brand_id: brand,
+            unanswered_minutes: Some(240),
+            no_staff_reply_minutes: Some(120),
+            me_too_threshold: Some(3),
+            feeling_minutes: Some(60),
+            acknowledge_minutes: 60,
+        },
+    )?;
+    escalation::set_recipients(c, brand, &[emi.id])?;
+    let reason = "Three print shops report the same jam";
+    let row = NewEscalation {
+        topic,
+        brand,
+        level: 1,
+        reason,
+        source: "staff",
+        rule: None,
+        opened_by: Some(dana.id),
+    };
+    if let Some(id) = escalation::open(c, &row, at)? {
+        let detail = serde_json::json!({ "escalation_id": id, "level": 1, "reason": reason });
+        crate::model::event::insert(
+            c,
+            topic,
+            Some(dana.id),
+            crate::model::event::EventKind::Escalated,
+            &detail,
+            at,
+        )?;
+    }
+    Ok(())
 }

@@ -307,6 +307,13 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/topics/{id}/notes", "get"),
         ("/topics/{id}/notes", "post"),
         ("/topics/{id}/events", "get"),
+        ("/topics/{id}/escalations", "post"),
+        ("/topics/{id}/request-help", "post"),
+        ("/escalations/{id}/acknowledge", "post"),
+        ("/escalations/{id}/resolve", "post"),
+        ("/brands/{slug}/escalations", "get"),
+        ("/brands/{slug}/escalation-rules", "get"),
+        ("/brands/{slug}/escalation-rules", "put"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -260,6 +260,47 @@ fn rows() -> Vec<Row> {
                 json!({ "into": co.topic }),
             )
         }),
+        row("POST escalation", STAFF_CREATE, |_, co| {
+            (
+                "POST",
+                format!("/api/v1/topics/{}/escalations", co.topic),
+                json!({ "reason": "Needs a look" }),
+            )
+        }),
+        row("POST escalation acknowledge", STAFF_READ, |app, co| {
+            let id = open_escalation(app, co);
+            ("POST", format!("/api/v1/escalations/{id}/acknowledge"), Value::Null)
+        }),
+        row("POST escalation resolve", STAFF_READ, |app, co| {
+            let id = open_escalation(app, co);
+            ("POST", format!("/api/v1/escalations/{id}/resolve"), Value::Null)
+        }),
+        row("GET escalations", STAFF_READ, |_, _| {
+            ("GET", "/api/v1/brands/acme/escalations?state=open".into(), Value::Null)
+        }),
+        row("GET escalation rules", STAFF_READ, |_, _| {
+            ("GET", "/api/v1/brands/acme/escalation-rules".into(), Value::Null)
+        }),
+        row("PUT escalation rules", ADMIN_ONLY, |_, co| {
+            (
+                "PUT",
+                "/api/v1/brands/acme/escalation-rules".into(),
+                json!({ "me_too_threshold": 50, "recipients": [co.staff.id] }),
+            )
+        }),
+        row("POST request help (author only)", [401, 403, 403, 403, 403, 403, 403], |_, co| {
+            (
+                "POST",
+                format!("/api/v1/topics/{}/request-help", co.topic),
+                json!({ "reason": "Please help" }),
+            )
+        }),
+        row("GET admin mail", SITE_ADMIN, |_, _| {
+            ("GET", "/api/v1/admin/mail?state=sent".into(), Value::Null)
+        }),
+        row("POST admin mail retry", SITE_ADMIN, |app, _| {
+            ("POST", format!("/api/v1/admin/mail/{}/retry", failed_mail(app)), Value::Null)
+        }),
         row("GET admin claims", SITE_ADMIN, |_, _| {
             ("GET", "/api/v1/admin/claims".into(), Value::Null)
         }),
@@ -326,6 +367,47 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// A fresh escalation on the company's topic, opened by its admin.
+fn open_escalation(app: &TestApp, co: &Company) -> Value {
+    let (status, body) = app.as_member(
+        &co.admin,
+        "POST",
+        &format!("/api/v1/topics/{}/escalations", co.topic),
+        json!({ "reason": "For the table" }),
+    );
+    assert_eq!(status, 201, "{body}");
+    body["id"].clone()
+}
+
+/// A message in the outbox that failed for good, for the retry button.
+fn failed_mail(app: &TestApp) -> i64 {
+    use kotae::model::outbox::{self, NewOutboxEmail};
+    let mut c = app.db();
+    let at = kotae::model::now();
+    let key = format!("failed-{}", rand_suffix());
+    let row = NewOutboxEmail {
+        dedupe_key: key.clone(),
+        message_id: format!("<{key}@kotae.test>"),
+        to_address: "nobody@example.com".into(),
+        subject: "Undeliverable".into(),
+        body_text: "x".into(),
+        body_html: "x".into(),
+        next_attempt_at: at + chrono::Duration::days(1),
+        created_at: at,
+        list_unsubscribe: None,
+        staff_of_brand: None,
+        recipient_id: None,
+    };
+    assert!(outbox::enqueue(&mut c, &row).expect("enqueue"));
+    let id = outbox::to_address(&mut c, "nobody@example.com")
+        .expect("rows")
+        .last()
+        .expect("row")
+        .id;
+    outbox::mark_attempt_failed(&mut c, id, "550 no such user", None).expect("fail it");
+    id.0
+}
+
 fn rand_suffix() -> u32 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -373,7 +455,9 @@ fn every_staff_and_admin_endpoint_answers_each_role_as_the_table_says() {
 fn staff_and_admin_pages_answer_each_role_as_the_table_says() {
     let app = TestApp::start();
     let co = company(&app);
-    let pages: [(&str, [u16; 7]); 5] = [
+    let pages: [(&str, [u16; 7]); 7] = [
+        ("/brands/acme/escalations", [303, 403, 403, 403, 200, 200, 200]),
+        ("/admin/mail", [303, 403, 403, 403, 403, 403, 200]),
         ("/brands/acme/queue", [303, 403, 403, 403, 200, 200, 200]),
         ("/brands/acme/team", [303, 403, 403, 403, 200, 200, 200]),
         (
