@@ -252,6 +252,39 @@ fn spamassassin_does_not_flag_our_mail() {
         "{}",
         mail[1].subject()
     );
+    // the staff workflow's mail: the claim link, an escalation, a status change
+    let co = common::staff::company(&app);
+    let (status, _) = app.as_member(
+        &co.staff,
+        "POST",
+        &format!("/api/v1/topics/{}/escalations", co.topic),
+        json!({ "reason": "Customer waiting since Monday" }),
+    );
+    assert_eq!(status, 201);
+    let (status, _) = app.as_member(
+        &co.staff,
+        "POST",
+        &format!("/api/v1/topics/{}/status", co.topic),
+        json!({ "status": "answered", "note": "The manual covers it on page 4." }),
+    );
+    assert_eq!(status, 200);
+    mail.extend(
+        app.smtp
+            .wait_for("boss@acme.test", 1, Duration::from_secs(20)),
+    );
+    let escalated = app
+        .smtp
+        .wait_for(&co.admin.email, 2, Duration::from_secs(20));
+    mail.extend(
+        escalated
+            .into_iter()
+            .filter(|m| m.subject().contains("Escalated")),
+    );
+    let told = app
+        .smtp
+        .wait_for(&co.asker.email, 2, Duration::from_secs(20));
+    mail.extend(told.into_iter().filter(|m| m.subject().contains("Update")));
+    assert_eq!(mail.len(), 5, "every kind of mail is judged");
     for message in mail {
         let mut child = Command::new("spamassassin")
             .args(["-t", "-L"])

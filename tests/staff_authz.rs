@@ -269,17 +269,33 @@ fn rows() -> Vec<Row> {
         }),
         row("POST escalation acknowledge", STAFF_READ, |app, co| {
             let id = open_escalation(app, co);
-            ("POST", format!("/api/v1/escalations/{id}/acknowledge"), Value::Null)
+            (
+                "POST",
+                format!("/api/v1/escalations/{id}/acknowledge"),
+                Value::Null,
+            )
         }),
         row("POST escalation resolve", STAFF_READ, |app, co| {
             let id = open_escalation(app, co);
-            ("POST", format!("/api/v1/escalations/{id}/resolve"), Value::Null)
+            (
+                "POST",
+                format!("/api/v1/escalations/{id}/resolve"),
+                Value::Null,
+            )
         }),
         row("GET escalations", STAFF_READ, |_, _| {
-            ("GET", "/api/v1/brands/acme/escalations?state=open".into(), Value::Null)
+            (
+                "GET",
+                "/api/v1/brands/acme/escalations?state=open".into(),
+                Value::Null,
+            )
         }),
         row("GET escalation rules", STAFF_READ, |_, _| {
-            ("GET", "/api/v1/brands/acme/escalation-rules".into(), Value::Null)
+            (
+                "GET",
+                "/api/v1/brands/acme/escalation-rules".into(),
+                Value::Null,
+            )
         }),
         row("PUT escalation rules", ADMIN_ONLY, |_, co| {
             (
@@ -288,18 +304,26 @@ fn rows() -> Vec<Row> {
                 json!({ "me_too_threshold": 50, "recipients": [co.staff.id] }),
             )
         }),
-        row("POST request help (author only)", [401, 403, 403, 403, 403, 403, 403], |_, co| {
-            (
-                "POST",
-                format!("/api/v1/topics/{}/request-help", co.topic),
-                json!({ "reason": "Please help" }),
-            )
-        }),
+        row(
+            "POST request help (author only)",
+            [401, 403, 403, 403, 403, 403, 403],
+            |_, co| {
+                (
+                    "POST",
+                    format!("/api/v1/topics/{}/request-help", co.topic),
+                    json!({ "reason": "Please help" }),
+                )
+            },
+        ),
         row("GET admin mail", SITE_ADMIN, |_, _| {
             ("GET", "/api/v1/admin/mail?state=sent".into(), Value::Null)
         }),
         row("POST admin mail retry", SITE_ADMIN, |app, _| {
-            ("POST", format!("/api/v1/admin/mail/{}/retry", failed_mail(app)), Value::Null)
+            (
+                "POST",
+                format!("/api/v1/admin/mail/{}/retry", failed_mail(app)),
+                Value::Null,
+            )
         }),
         row("GET admin claims", SITE_ADMIN, |_, _| {
             ("GET", "/api/v1/admin/claims".into(), Value::Null)
@@ -456,7 +480,10 @@ fn staff_and_admin_pages_answer_each_role_as_the_table_says() {
     let app = TestApp::start();
     let co = company(&app);
     let pages: [(&str, [u16; 7]); 7] = [
-        ("/brands/acme/escalations", [303, 403, 403, 403, 200, 200, 200]),
+        (
+            "/brands/acme/escalations",
+            [303, 403, 403, 403, 200, 200, 200],
+        ),
         ("/admin/mail", [303, 403, 403, 403, 403, 403, 200]),
         ("/brands/acme/queue", [303, 403, 403, 403, 200, 200, 200]),
         ("/brands/acme/team", [303, 403, 403, 403, 200, 200, 200]),

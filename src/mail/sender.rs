@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::NaiveDateTime;
+use futures_util::StreamExt as _;
 use lettre::message::{Mailbox, MultiPart, header};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::{Notify, watch};
@@ -19,7 +20,9 @@ const LEASE: Duration = Duration::from_secs(180);
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
-const BATCH: i64 = 20;
+const BATCH: i64 = 40;
+/// Messages in flight at once.
+const CONCURRENCY: usize = 8;
 /// Even without a wake-up, look again this often (another node may have queued mail).
 const POLL: Duration = Duration::from_secs(15);
 
@@ -102,18 +105,32 @@ impl Sender {
             })
             .await?;
         let count = rows.len();
-        for row in rows {
-            if *shutdown.borrow() {
-                // leave the rest queued; their lease lapses and they go out after restart
-                break;
-            }
-            if !self.still_allowed(&row).await? {
-                continue;
-            }
-            let outcome = self.deliver(&row).await;
-            self.record(row, outcome).await?;
-        }
+        // several messages at once over the pooled connections: a burst of escalations
+        // reaches everyone in seconds, not one message after another
+        futures_util::stream::iter(rows)
+            .map(|row| self.deliver_one(row, shutdown))
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<anyhow::Result<()>>>()
+            .await
+            .into_iter()
+            .collect::<anyhow::Result<()>>()?;
         Ok(count)
+    }
+
+    async fn deliver_one(
+        &self,
+        row: OutboxEmail,
+        shutdown: &watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        if *shutdown.borrow() {
+            // left queued; its lease lapses and it goes out after restart
+            return Ok(());
+        }
+        if !self.still_allowed(&row).await? {
+            return Ok(());
+        }
+        let outcome = self.deliver(&row).await;
+        self.record(row, outcome).await
     }
 
     /// Staff mail is checked again now: who lost access to the brand since it was queued

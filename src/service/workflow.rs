@@ -483,9 +483,26 @@ pub fn events(c: &mut DbConn, viewer: Option<&User>, id: TopicId) -> AppResult<V
     Ok(event::of_topic(c, id, access.staff(), TIMELINE_MAX)?)
 }
 
+/// "3d 4h", "2h 5m", "12m": how long a customer has waited, at a glance.
+pub fn waiting_text(minutes: i64) -> String {
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::mentions;
+
+    #[test]
+    fn waiting_time_reads_at_a_glance() {
+        assert_eq!(super::waiting_text(12), "12m");
+        assert_eq!(super::waiting_text(125), "2h 5m");
+        assert_eq!(super::waiting_text(3 * 1440 + 250), "3d 4h");
+    }
 
     #[test]
     fn mentions_are_usernames_after_an_at_sign_not_email_addresses() {
@@ -494,15 +511,5 @@ mod tests {
             vec!["ben".to_string(), "chen_2".to_string()]
         );
         assert!(mentions("no one").is_empty());
-    }
-}
-
-/// "3d 4h", "2h 5m", "12m": how long a customer has waited, at a glance.
-pub fn waiting_text(minutes: i64) -> String {
-    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    match (days, hours) {
-        (0, 0) => format!("{mins}m"),
-        (0, _) => format!("{hours}h {mins}m"),
-        _ => format!("{days}d {hours}h"),
     }
 }

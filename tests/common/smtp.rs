@@ -26,6 +26,8 @@ pub struct ReceivedMail {
     pub data: String,
     /// `(username, password)` if the client authenticated.
     pub auth: Option<(String, String)>,
+    /// When the sink had the whole message.
+    pub received_at: Instant,
 }
 
 impl ReceivedMail {
@@ -352,6 +354,7 @@ fn serve(stream: TcpStream, shared: &Shared) -> io::Result<()> {
                         rcpt_to: std::mem::take(&mut rcpt_to),
                         data,
                         auth: authed.clone(),
+                        received_at: Instant::now(),
                     });
                     format!("250 2.0.0 Ok: queued as SINK{id}")
                 }
