@@ -234,6 +234,14 @@ fn staff_views_show_attacker_text_harmlessly() {
             "API note body_html",
             created["body_html"].as_str().expect("html"),
         );
+        let reason: String = format!("R {payload}").chars().take(500).collect();
+        let (status, _) = app.as_member(
+            &co.staff,
+            "POST",
+            &format!("/api/v1/topics/{id}/escalations"),
+            json!({ "reason": reason }),
+        );
+        assert_eq!(status, 201);
         let status_note: String = payload.chars().take(2000).collect();
         let (status, _) = app.as_member(
             &co.staff,
@@ -273,6 +281,7 @@ fn staff_views_show_attacker_text_harmlessly() {
         "/brands/acme/moderation",
         "/brands/acme/team",
         "/brands/acme/queue?view=all",
+        "/brands/acme/escalations",
     ] {
         let page = staff.get(path);
         assert_eq!(page.status, 200, "{path}");
