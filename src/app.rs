@@ -27,6 +27,7 @@ pub struct AppState {
     pub base_url: String,
     pub secure_cookies: bool,
     pub views: Arc<crate::jobs::views::ViewCounter>,
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 /// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
@@ -119,6 +120,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         retry_base: std::time::Duration::from_secs(config.mail_retry_secs),
     };
     let janitor_task = actix_web::rt::spawn(crate::jobs::janitor::run(db.clone(), stopped.clone()));
+    let search = Arc::new(crate::search::SearchIndex::open(&config.search_dir())?);
+    let indexer = crate::search::indexer::Indexer {
+        db: db.clone(),
+        index: search.clone(),
+    };
+    let indexer_task = actix_web::rt::spawn(indexer.run(stopped.clone()));
     let views = Arc::new(crate::jobs::views::ViewCounter::default());
     let views_task = actix_web::rt::spawn(views.clone().run(db.clone(), stopped.clone()));
     let follower_mail = crate::jobs::follower_mail::FollowerMail {
@@ -151,6 +158,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         secure_cookies: base_url.starts_with("https://"),
         base_url: base_url.clone(),
         views,
+        search,
     });
     let assets = web::Data::from(assets);
     let server = HttpServer::new(move || {
@@ -190,6 +198,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = stop_tasks.send(true);
     let _ = follower_task.await;
     let _ = checker_task.await;
+    let _ = indexer_task.await;
     let _ = views_task.await;
     let _ = sender_task.await;
     let _ = janitor_task.await;

@@ -30,6 +30,8 @@ pub enum Command {
     Migrate,
     /// Load a small demo community (brands, members, threads in English and Japanese).
     Demo,
+    /// Rebuild this node's search index from the database (run it with the server stopped).
+    Reindex,
     /// Create a site admin, or make an existing account one. The password is read from a
     /// prompt, or from the first line of standard input when it is not a terminal.
     CreateAdmin {
@@ -58,6 +60,18 @@ pub fn run() -> anyhow::Result<()> {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = crate::app::open_database(&config)?;
             crate::demo::load(&mut *db.get()?)
+        }
+        Command::Reindex => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let db = crate::app::open_database(&config)?;
+            let index = crate::search::SearchIndex::open(&config.search_dir())?;
+            let started = std::time::Instant::now();
+            let count = crate::search::indexer::rebuild(&mut *db.get()?, &index)?;
+            println!(
+                "search index rebuilt: {count} topics in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
     }
 }

@@ -236,6 +236,11 @@ impl Config {
         })
     }
 
+    /// Where this node's search index lives.
+    pub fn search_dir(&self) -> std::path::PathBuf {
+        self.data_dir.join("search")
+    }
+
     /// Directory where .eml files go when no SMTP server is configured.
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")

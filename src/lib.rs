@@ -14,6 +14,7 @@ pub mod mail;
 pub mod markdown;
 pub mod model;
 pub mod password;
+pub mod search;
 pub mod secret;
 pub mod service;
 pub mod web;

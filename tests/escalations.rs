@@ -582,3 +582,102 @@ fn staff_choose_hourly_digests_or_silence_except_for_level_two() {
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].kind, "assigned");
 }
+
+#[test]
+fn a_hung_smtp_server_times_out_and_never_holds_up_a_request() {
+    // a server that accepts connections and never says a word
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = hung.local_addr().expect("addr").port();
+    let app = TestApp::start_with(Options {
+        env: vec![("KOTAE_SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"))],
+        smtp: false,
+        ..Options::default()
+    });
+    // members are made straight in the database: no verification mail can arrive
+    let admin = make_member(&app, "boss");
+    let root = make_member(&app, "root");
+    common::staff::make_site_admin(&app, &root);
+    common::staff::create_brand(&app, &admin, "Acme", "acme", None);
+    let mut c = app.db();
+    let brand = kotae::model::brand::find_by_slug(&mut c, "acme").expect("brand");
+    kotae::model::member::upsert(
+        &mut c,
+        brand.id,
+        kotae::model::UserId(admin.id),
+        kotae::model::member::Role::Admin,
+        "",
+        kotae::model::now(),
+    )
+    .expect("admin");
+    kotae::model::claim::set_brand_claimed(&mut c, brand.id, Some(kotae::model::now()))
+        .expect("claimed");
+    for i in 0..10 {
+        let id = post_topic(&app, &admin, "acme", "problem", &format!("Hung topic {i}"));
+        let asked = Instant::now();
+        let (status, _) = app.as_member(
+            &admin,
+            "POST",
+            &format!("/api/v1/topics/{id}/escalations"),
+            json!({ "reason": "SMTP is hung" }),
+        );
+        assert_eq!(status, 201);
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "a request waited for SMTP"
+        );
+    }
+    assert_eq!(app.client().get("/healthz").status, 200);
+    // lettre gives up on the silent server after its 30 s timeout; the mail waits to retry
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, retrying) = app.as_member(
+            &root,
+            "GET",
+            "/api/v1/admin/mail?state=retrying",
+            Value::Null,
+        );
+        let rows = retrying["items"].as_array().cloned().unwrap_or_default();
+        if let Some(row) = rows.first() {
+            assert!(row["last_error"].is_string(), "{row}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the hung SMTP exchange never timed out"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    drop(hung);
+}
+
+/// A verified member with a token, made without mail.
+fn make_member(app: &TestApp, username: &str) -> common::Member {
+    let mut c = app.db();
+    let at = kotae::model::now();
+    let email = format!("{username}@example.com");
+    let hash = kotae::password::hash_now(common::PASSWORD).expect("hash");
+    let row = kotae::model::user::NewUser {
+        username,
+        email: &email,
+        email_key: &email,
+        email_verified: true,
+        display_name: username,
+        password_hash: &hash,
+        language: "en",
+        site_admin: false,
+        created_at: at,
+        updated_at: at,
+    };
+    let user = kotae::model::user::insert(&mut c, &row).expect("insert user");
+    let (status, body) = app.client().post_json(
+        "/api/v1/tokens",
+        &json!({ "login": username, "password": common::PASSWORD }),
+    );
+    assert_eq!(status, 201, "{body}");
+    common::Member {
+        id: user.id.0,
+        username: username.to_string(),
+        email,
+        token: body["token"].as_str().expect("token").to_string(),
+    }
+}

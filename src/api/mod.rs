@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod communities;
 pub mod escalations;
 pub mod json;
+pub mod search;
 pub mod staff;
 
 use actix_web::{HttpResponse, web};
@@ -178,6 +179,8 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         "/admin/mail/{id}/retry",
         web::post().to(escalations::retry_mail),
     )
+    .route("/search", web::get().to(search::search))
+    .route("/brands/{slug}/similar", web::get().to(search::similar))
     .route("/topics/{id}/{action}", web::post().to(staff::hide_topic))
     .route("/replies/{id}/{action}", web::post().to(staff::hide_reply));
 }

@@ -347,6 +347,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    search_changes (seq) {
+        seq -> BigInt,
+        topic_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
@@ -389,4 +397,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalation_links,
     notification_settings,
     digest_items,
+    search_changes,
 );

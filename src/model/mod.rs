@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod rate_limit;
 pub mod reply;
 pub mod saved_reply;
+pub mod search_change;
 pub mod session;
 pub mod topic;
 pub mod topic_status;

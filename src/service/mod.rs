@@ -6,6 +6,7 @@ pub mod claim;
 pub mod escalation;
 pub mod moderation;
 pub mod notify;
+pub mod search;
 pub mod staff;
 pub mod topic;
 pub mod validate;

@@ -127,6 +127,7 @@ pub fn set_topic_hidden(c: &mut DbConn, me: &User, id: TopicId, hidden: bool) ->
     db::write_transaction(c, |c| {
         let at = now();
         topic::set_hidden(c, id, hidden)?;
+        crate::model::search_change::record(c, id, at)?;
         let kind = if hidden {
             EventKind::Hidden
         } else {
@@ -150,6 +151,7 @@ pub fn set_reply_hidden(c: &mut DbConn, me: &User, id: ReplyId, hidden: bool) ->
     db::write_transaction(c, |c| {
         let at = now();
         reply::set_hidden(c, id, hidden)?;
+        crate::model::search_change::record(c, target.topic_id, at)?;
         topic::add_reply_count(c, target.topic_id, if hidden { -1 } else { 1 })?;
         let kind = if hidden {
             EventKind::Hidden
@@ -221,6 +223,8 @@ pub fn merge(c: &mut DbConn, me: &User, id: TopicId, into: TopicId) -> AppResult
         let count = i32::try_from(me_too::count(c, into)?).unwrap_or(i32::MAX);
         topic::set_me_too_count(c, into, count)?;
         topic::mark_duplicate(c, id, into, at)?;
+        crate::model::search_change::record(c, id, at)?;
+        crate::model::search_change::record(c, into, at)?;
         super::escalation::resolve_topic(c, id, None, Some(me.id))?;
         event::insert(
             c,
@@ -258,6 +262,7 @@ pub fn move_topic(c: &mut DbConn, me: &User, id: TopicId, product: Option<&str>)
     };
     db::write_transaction(c, |c| {
         topic::set_product(c, id, chosen.map(|p| p.id))?;
+        crate::model::search_change::record(c, id, now())?;
         let detail = json!({ "product": chosen.map(|p| p.name.clone()) });
         event::insert(c, id, Some(me.id), EventKind::Moved, &detail, now())?;
         Ok(())
@@ -278,6 +283,7 @@ pub fn ban(c: &mut DbConn, me: &User, username: &str, hide_posts: bool) -> AppRe
         if hide_posts {
             topic::set_hidden_by_author(c, target.id, true)?;
             reply::hide_by_author(c, target.id)?;
+            crate::model::search_change::record_member(c, target.id, now())?;
         }
         Ok(user::find(c, target.id)?)
     })

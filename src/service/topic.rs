@@ -126,6 +126,7 @@ pub fn post(
         )?;
         follow::set(c, id, me.id, true, at)?;
         brand::touch(c, found.id, at, 1)?;
+        crate::model::search_change::record(c, id, at)?;
         Ok(topic::find(c, id)?)
     })
 }
@@ -194,6 +195,7 @@ pub fn edit(
         let at = now();
         topic::insert_revision(c, &found, me.id, at)?;
         topic::set_text(c, id, &title, &body, &body_html, at)?;
+        crate::model::search_change::record(c, id, at)?;
         Ok(topic::find(c, id)?)
     })
 }
@@ -244,6 +246,7 @@ pub fn post_reply(
         follow::set(c, id, me.id, true, at)?;
         follow::mark_pending(c, id, reply_id, me.id)?;
         brand::touch(c, found.brand_id, at, 0)?;
+        crate::model::search_change::record(c, id, at)?;
         let views = reply::since(c, id, reply_id, 1)?;
         views.into_iter().next().ok_or(AppError::NotFound)
     })
@@ -324,6 +327,7 @@ pub fn accept(c: &mut DbConn, me: &User, id: TopicId, reply_id: ReplyId) -> AppR
             let detail = serde_json::json!({ "from": found.status, "to": "answered", "note": "" });
             event::insert(c, id, Some(me.id), EventKind::Status, &detail, at)?;
             super::escalation::resolve_topic(c, id, None, Some(me.id))?;
+            crate::model::search_change::record(c, id, at)?;
         }
         Ok(topic::find(c, id)?)
     })

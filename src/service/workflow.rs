@@ -262,6 +262,7 @@ fn status_in(
     let at = now();
     let resolved_at = status.is_final().then(|| current.resolved_at.unwrap_or(at));
     topic::set_status(c, found.id, status.as_str(), resolved_at, at)?;
+    crate::model::search_change::record(c, found.id, at)?;
     if status.is_final() {
         super::escalation::resolve_topic(c, found.id, None, Some(me.id))?;
     }

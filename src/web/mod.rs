@@ -13,6 +13,7 @@ pub mod lists;
 pub mod middleware;
 pub mod page;
 pub mod profiles;
+pub mod search;
 pub mod session;
 pub mod staff;
 pub mod templates;
@@ -98,7 +99,8 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Erro
 /// Community pages: brands, topics, profiles, feeds.
 fn community_routes(cfg: &mut web::ServiceConfig) {
     let topic = "/brands/{slug}/topics/{topic}";
-    cfg.route("/users/{username}", web::get().to(profiles::profile))
+    cfg.route("/search", web::get().to(search::show_search))
+        .route("/users/{username}", web::get().to(profiles::profile))
         .route("/unsubscribe", web::get().to(feeds::show_unsubscribe))
         .route("/unsubscribe", web::post().to(feeds::unsubscribe))
         .route("/brands/new", web::get().to(brands::show_new_brand))

@@ -304,12 +304,32 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.kill();
         if let Some((admin, name)) = &self.postgres {
-            pg_admin(
-                admin,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+            drop_database(admin, name);
         }
     }
+}
+
+/// Drops a test database. Backends of the killed server may linger a moment, so this tries
+/// a few times; a database left behind is only litter, so it never panics (in a drop).
+fn drop_database(admin_url: &str, name: &str) {
+    use diesel::{Connection, RunQueryDsl};
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let mut last = String::new();
+    for _ in 0..20 {
+        let done = diesel::PgConnection::establish(admin_url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                diesel::sql_query(&sql)
+                    .execute(&mut c)
+                    .map_err(|e| e.to_string())
+            });
+        match done {
+            Ok(_) => return,
+            Err(e) => last = e,
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    eprintln!("could not drop test database {name}: {last}");
 }
 
 fn pg_admin(admin_url: &str, sql: &str) {

@@ -1,0 +1,7 @@
+-- The search index's change log: every write that changes searchable content notes the
+-- topic here, in its own transaction; each node's indexer applies the log in order.
+CREATE TABLE search_changes (
+    seq BIGSERIAL PRIMARY KEY,
+    topic_id BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);

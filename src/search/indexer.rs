@@ -1,0 +1,225 @@
+//! The indexer task: applies search_changes in order to this node's index.
+//!
+//! On PostgreSQL a transaction may commit after a later one, so a sequence number can appear
+//! behind one already applied; numbers missing from a batch are looked for again for a while
+//! ("gaps"), and on start the indexer re-reads a stretch of the log behind its payload.
+//! Re-applying a change is harmless: a topic is always indexed whole from the database.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use tokio::sync::watch;
+
+use super::{IndexedTopic, SearchIndex};
+use crate::db::schema::{brands, products, replies, search_changes, topics};
+use crate::db::{Db, DbConn};
+use crate::markdown;
+use crate::model::{TopicId, search_change};
+
+const BATCH: i64 = 500;
+const POLL: Duration = Duration::from_millis(200);
+/// How long a missing sequence number is waited for.
+const GAP_PATIENCE: Duration = Duration::from_secs(30);
+/// How far behind its payload the indexer reads again after a start.
+const START_LOOKBACK: i64 = 1000;
+/// The most reply text one topic contributes.
+const REPLIES_CHARS: usize = 100_000;
+
+pub struct Indexer {
+    pub db: Db,
+    pub index: Arc<SearchIndex>,
+}
+
+impl Indexer {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut applied = self.index.applied().unwrap_or(0);
+        let mut from = (applied - START_LOOKBACK).max(0);
+        let mut gaps: BTreeMap<i64, Instant> = BTreeMap::new();
+        loop {
+            let (db, index) = (self.db.clone(), self.index.clone());
+            let waiting: Vec<i64> = gaps.keys().copied().collect();
+            let pass = tokio::task::spawn_blocking(move || {
+                let mut c = db.get()?;
+                catch_up(&mut c, &index, from, applied, &waiting)
+            })
+            .await;
+            match pass {
+                Ok(Ok(step)) => {
+                    applied = step.applied;
+                    from = applied;
+                    for seq in step.found {
+                        gaps.remove(&seq);
+                    }
+                    for seq in step.missing {
+                        gaps.entry(seq).or_insert_with(Instant::now);
+                    }
+                    gaps.retain(|_, since| since.elapsed() < GAP_PATIENCE);
+                    if step.more {
+                        continue;
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "search indexer: will try again"),
+                Err(e) => tracing::error!(error = %e, "search indexer panicked"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+}
+
+/// What one pass did.
+pub struct Step {
+    pub applied: i64,
+    /// Gap numbers that turned up.
+    pub found: Vec<i64>,
+    /// Numbers missing between those read.
+    pub missing: Vec<i64>,
+    /// Whether a full batch was read (more may wait).
+    pub more: bool,
+}
+
+/// Applies the changes after `from` (and any of the `gaps` that have appeared).
+pub fn catch_up(
+    c: &mut DbConn,
+    index: &SearchIndex,
+    from: i64,
+    applied: i64,
+    gaps: &[i64],
+) -> anyhow::Result<Step> {
+    let mut rows = search_change::after(c, from, BATCH)?;
+    let mut found = vec![];
+    if !gaps.is_empty() {
+        let late: Vec<(i64, TopicId)> = search_changes::table
+            .filter(search_changes::seq.eq_any(gaps))
+            .select((search_changes::seq, search_changes::topic_id))
+            .load(c)?;
+        found = late.iter().map(|(s, _)| *s).collect();
+        rows.extend(late);
+    }
+    let more = rows.len() as i64 >= BATCH;
+    let mut missing = vec![];
+    let mut expected = applied + 1;
+    let mut seqs: Vec<i64> = rows
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|s| *s > applied)
+        .collect();
+    seqs.sort_unstable();
+    for s in &seqs {
+        missing.extend(expected..*s);
+        expected = s + 1;
+    }
+    if rows.is_empty() {
+        return Ok(Step {
+            applied,
+            found,
+            missing,
+            more: false,
+        });
+    }
+    let last = seqs.last().copied().unwrap_or(applied).max(applied);
+    let mut ids: Vec<TopicId> = rows.iter().map(|(_, t)| *t).collect();
+    ids.sort();
+    ids.dedup();
+    let mut changes = Vec::with_capacity(ids.len());
+    for id in ids {
+        changes.push((id, document(c, id)?));
+    }
+    index.apply(changes, last)?;
+    Ok(Step {
+        applied: last,
+        found,
+        missing,
+        more,
+    })
+}
+
+/// A topic as the index holds it, or None when it must not be found (hidden, merged, gone).
+pub fn document(c: &mut DbConn, id: TopicId) -> anyhow::Result<Option<IndexedTopic>> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        bool,
+        Option<TopicId>,
+        chrono::NaiveDateTime,
+        Option<String>,
+    );
+    let row: Option<Row> = topics::table
+        .inner_join(brands::table)
+        .left_join(products::table.on(products::id.nullable().eq(topics::product_id)))
+        .filter(topics::id.eq(id))
+        .select((
+            topics::kind,
+            topics::status,
+            topics::title,
+            topics::body,
+            brands::slug,
+            topics::hidden,
+            topics::duplicate_of,
+            topics::created_at,
+            products::slug.nullable(),
+        ))
+        .first(c)
+        .optional()?;
+    let Some((kind, status, title, body, brand, hidden, duplicate_of, created_at, product)) = row
+    else {
+        return Ok(None);
+    };
+    if hidden || duplicate_of.is_some() {
+        return Ok(None);
+    }
+    let bodies: Vec<String> = replies::table
+        .filter(replies::topic_id.eq(id))
+        .filter(replies::hidden.eq(false))
+        .order(replies::id)
+        .select(replies::body)
+        .load(c)?;
+    let mut text = String::new();
+    for b in bodies {
+        if text.len() >= REPLIES_CHARS {
+            break;
+        }
+        text.push_str(&markdown::excerpt(&b, REPLIES_CHARS));
+        text.push('\n');
+    }
+    Ok(Some(IndexedTopic {
+        id,
+        brand,
+        kind,
+        status,
+        product,
+        title,
+        body: markdown::excerpt(&body, 50_000),
+        replies: text,
+        created_at: created_at.and_utc().timestamp(),
+    }))
+}
+
+/// `kotae reindex`: rebuilds the index from the database (the server stopped), ending at the
+/// log's last change so the indexer carries on from there. Returns how many topics went in.
+pub fn rebuild(c: &mut DbConn, index: &SearchIndex) -> anyhow::Result<usize> {
+    let last = search_change::last(c)?;
+    index.clear()?;
+    let ids: Vec<TopicId> = topics::table.select(topics::id).order(topics::id).load(c)?;
+    let mut count = 0;
+    for chunk in ids.chunks(1000) {
+        let mut changes = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            let doc = document(c, *id)?;
+            count += usize::from(doc.is_some());
+            changes.push((*id, doc));
+        }
+        index.apply(changes, last)?;
+    }
+    if ids.is_empty() {
+        index.apply(vec![], last)?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,315 @@
+//! Search: a tantivy index on disk under the data directory, derived from the database.
+//! Every write that changes searchable content notes the topic in `search_changes` in its
+//! own transaction; the indexer applies the log in order and commits with the last applied
+//! sequence number as the commit's payload, so a restart carries on where it stopped.
+
+pub mod analyzer;
+pub mod indexer;
+pub mod query;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::Context as _;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::Query;
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+
+use crate::model::TopicId;
+
+/// What the index holds of a topic.
+#[derive(Debug, Clone)]
+pub struct IndexedTopic {
+    pub id: TopicId,
+    pub brand: String,
+    pub kind: String,
+    pub status: String,
+    pub product: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub replies: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    topic_id: Field,
+    title: Field,
+    body: Field,
+    replies: Field,
+    brand: Field,
+    kind: Field,
+    status: Field,
+    product: Field,
+    created: Field,
+    brand_facet: Field,
+    kind_facet: Field,
+    status_facet: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(analyzer::NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let fields = Fields {
+        topic_id: builder.add_u64_field("topic_id", INDEXED | STORED | FAST),
+        title: builder.add_text_field("title", text(true)),
+        body: builder.add_text_field("body", text(true)),
+        replies: builder.add_text_field("replies", text(false)),
+        brand: builder.add_text_field("brand", STRING | STORED),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        status: builder.add_text_field("status", STRING | STORED),
+        product: builder.add_text_field("product", STRING),
+        created: builder.add_i64_field("created", FAST),
+        brand_facet: builder.add_facet_field("brand_facet", FacetOptions::default()),
+        kind_facet: builder.add_facet_field("kind_facet", FacetOptions::default()),
+        status_facet: builder.add_facet_field("status_facet", FacetOptions::default()),
+    };
+    (builder.build(), fields)
+}
+
+/// The search index of one node.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Relevance,
+    Newest,
+}
+
+/// One page of results.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+    pub facets: Facets,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub topic: TopicId,
+    pub score: f32,
+    pub snippet_html: String,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Facets {
+    pub brand: std::collections::BTreeMap<String, u64>,
+    pub kind: std::collections::BTreeMap<String, u64>,
+    pub status: std::collections::BTreeMap<String, u64>,
+}
+
+const WRITER_MEMORY: usize = 50_000_000;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (or starting it afresh when its schema is not
+    /// ours) as needed.
+    pub fn open(dir: &Path) -> anyhow::Result<SearchIndex> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let (schema, fields) = schema();
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => index,
+            Ok(_) | Err(_) => {
+                // a different schema, or none yet: start afresh; the log refills it
+                for entry in std::fs::read_dir(dir)? {
+                    let path = entry?.path();
+                    if path.is_file() {
+                        std::fs::remove_file(path)?;
+                    }
+                }
+                Index::create_in_dir(dir, schema).context("cannot create the search index")?
+            }
+        };
+        Self::from_index(index, fields)
+    }
+
+    fn from_index(index: Index, fields: Fields) -> anyhow::Result<SearchIndex> {
+        index
+            .tokenizers()
+            .register(analyzer::NAME, analyzer::index_analyzer());
+        index
+            .tokenizers()
+            .register(analyzer::QUERY_NAME, analyzer::query_analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index
+            .writer(WRITER_MEMORY)
+            .context("the search index is in use by another process")?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    /// The last search_changes sequence number the index holds.
+    pub fn applied(&self) -> anyhow::Result<i64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Replaces the given topics (None: remove it) and commits with `seq` as the payload.
+    pub fn apply(
+        &self,
+        changes: Vec<(TopicId, Option<IndexedTopic>)>,
+        seq: i64,
+    ) -> anyhow::Result<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        for (id, doc) in changes {
+            writer.delete_term(Term::from_field_u64(self.fields.topic_id, id.0 as u64));
+            if let Some(doc) = doc {
+                writer.add_document(self.document(&doc))?;
+            }
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&seq.to_string());
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Empties the index (for a rebuild).
+    pub fn clear(&self) -> anyhow::Result<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        writer.delete_all_documents()?;
+        writer.commit()?;
+        Ok(())
+    }
+
+    fn document(&self, t: &IndexedTopic) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.topic_id, t.id.0 as u64);
+        doc.add_text(f.title, &t.title);
+        doc.add_text(f.body, &t.body);
+        doc.add_text(f.replies, &t.replies);
+        doc.add_text(f.brand, &t.brand);
+        doc.add_text(f.kind, &t.kind);
+        doc.add_text(f.status, &t.status);
+        if let Some(p) = &t.product {
+            doc.add_text(f.product, p);
+        }
+        doc.add_i64(f.created, t.created_at);
+        doc.add_facet(f.brand_facet, Facet::from_path([t.brand.as_str()]));
+        doc.add_facet(f.kind_facet, Facet::from_path([t.kind.as_str()]));
+        doc.add_facet(f.status_facet, Facet::from_path([t.status.as_str()]));
+        doc
+    }
+
+    /// Runs a query built by `query::build`.
+    pub fn search(
+        &self,
+        q: &dyn Query,
+        sort: SortBy,
+        limit: usize,
+        offset: usize,
+    ) -> anyhow::Result<Found> {
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        let facet = |field: Field, name: &str| {
+            let mut collector = FacetCollector::for_field(name);
+            collector.add_facet(Facet::root());
+            let _ = field;
+            collector
+        };
+        let collectors = (
+            Count,
+            facet(f.brand_facet, "brand_facet"),
+            facet(f.kind_facet, "kind_facet"),
+            facet(f.status_facet, "status_facet"),
+        );
+        let (total, brands, kinds, statuses) = searcher.search(q, &collectors)?;
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+        let addresses: Vec<(f32, tantivy::DocAddress)> = match sort {
+            SortBy::Relevance => searcher.search(q, &top.order_by_score())?,
+            SortBy::Newest => searcher
+                .search(q, &top.order_by_fast_field::<i64>("created", Order::Desc))?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+        };
+        let mut snippets = SnippetGenerator::create(&searcher, q, f.body)?;
+        snippets.set_max_num_chars(200);
+        let mut hits = vec![];
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let id = doc
+                .get_first(f.topic_id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default();
+            let mut snippet = snippets.snippet_from_doc(&doc);
+            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            hits.push(Hit {
+                topic: TopicId(id as i64),
+                score,
+                snippet_html: snippet.to_html(),
+            });
+        }
+        let counts = |c: tantivy::collector::FacetCounts| {
+            c.get(Facet::root())
+                .map(|(facet, n)| {
+                    (
+                        facet
+                            .to_path()
+                            .last()
+                            .map(|s| s.to_string())
+                            .unwrap_or_default(),
+                        n,
+                    )
+                })
+                .collect()
+        };
+        Ok(Found {
+            hits,
+            total,
+            facets: Facets {
+                brand: counts(brands),
+                kind: counts(kinds),
+                status: counts(statuses),
+            },
+        })
+    }
+
+    pub(crate) fn field_set(&self) -> query::SearchFields {
+        let f = self.fields;
+        query::SearchFields {
+            title: f.title,
+            body: f.body,
+            replies: f.replies,
+            brand: f.brand,
+            kind: f.kind,
+            status: f.status,
+            product: f.product,
+        }
+    }
+}

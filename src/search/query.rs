@@ -1,0 +1,238 @@
+//! Our own lenient query language, turned into tantivy queries directly (raw user text never
+//! reaches tantivy's parser): words, "quoted phrases", -exclusions, and brand: kind: status:
+//! product: filters. Anything malformed degrades to plain words; nothing here errors.
+
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::analyzer;
+
+/// The longest query read, in characters, and the most words and phrases used.
+pub const MAX_CHARS: usize = 500;
+pub const MAX_CLAUSES: usize = 24;
+/// The most terms one phrase may hold.
+const MAX_PHRASE_TERMS: usize = 16;
+
+/// A query as the member typed it, understood.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// Words and phrases that must match, each one clause.
+    pub must: Vec<String>,
+    pub must_not: Vec<String>,
+    pub brand: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub product: Option<String>,
+}
+
+impl Parsed {
+    pub fn is_empty(&self) -> bool {
+        self.must.is_empty()
+            && self.brand.is_none()
+            && self.kind.is_none()
+            && self.status.is_none()
+            && self.product.is_none()
+    }
+}
+
+/// Reads a query; never fails.
+pub fn parse(text: &str) -> Parsed {
+    let text: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut parsed = Parsed::default();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+        rest = &rest[start..];
+        let negated = rest.starts_with('-') && rest.len() > 1;
+        if negated {
+            rest = &rest[1..];
+        }
+        let (clause, after) = if let Some(inner) = rest.strip_prefix('"') {
+            match inner.find('"') {
+                Some(end) => (inner[..end].to_string(), &inner[end + 1..]),
+                // an unbalanced quote: the rest are plain words
+                None => (String::new(), inner),
+            }
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (rest[..end].to_string(), &rest[end..])
+        };
+        rest = after;
+        let clause = clause.trim().to_string();
+        if clause.is_empty() {
+            continue;
+        }
+        if !negated && filter(&mut parsed, &clause) {
+            continue;
+        }
+        let list = if negated {
+            &mut parsed.must_not
+        } else {
+            &mut parsed.must
+        };
+        if list.len() < MAX_CLAUSES {
+            list.push(clause);
+        }
+    }
+    parsed
+}
+
+/// `brand:acme` and friends; false when the clause is not a filter.
+fn filter(parsed: &mut Parsed, clause: &str) -> bool {
+    let Some((name, value)) = clause.split_once(':') else {
+        return false;
+    };
+    let value = value.trim().to_lowercase();
+    if value.is_empty() || value.len() > 60 {
+        return false;
+    }
+    let slot = match name.to_lowercase().as_str() {
+        "brand" => &mut parsed.brand,
+        "kind" => &mut parsed.kind,
+        "status" => &mut parsed.status,
+        "product" => &mut parsed.product,
+        _ => return false,
+    };
+    *slot = Some(value);
+    true
+}
+
+/// The fields a query runs over.
+#[derive(Clone, Copy)]
+pub struct SearchFields {
+    pub title: Field,
+    pub body: Field,
+    pub replies: Field,
+    pub brand: Field,
+    pub kind: Field,
+    pub status: Field,
+    pub product: Field,
+}
+
+/// Every word must match (All), or any may (Any, for similar topics).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    All,
+    Any,
+}
+
+/// Builds the tantivy query: each clause must be found in the title (weighted most), the
+/// body or the replies; filters narrow; exclusions remove.
+pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Query> {
+    let mut analyzer = analyzer::query_analyzer();
+    let words: Vec<Box<dyn Query>> = parsed
+        .must
+        .iter()
+        .filter_map(|text| clause(&mut analyzer, text, fields))
+        .collect();
+    let matched_any_words = !words.is_empty();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = match mode {
+        Match::All => words.into_iter().map(|q| (Occur::Must, q)).collect(),
+        // any word will do, but one must
+        Match::Any if matched_any_words => vec![(
+            Occur::Must,
+            Box::new(BooleanQuery::new(
+                words.into_iter().map(|q| (Occur::Should, q)).collect(),
+            )),
+        )],
+        Match::Any => vec![],
+    };
+    if !parsed.must.is_empty() && !matched_any_words {
+        return Box::new(EmptyQuery); // only punctuation: nothing can match
+    }
+    for text in &parsed.must_not {
+        if let Some(q) = clause(&mut analyzer, text, fields) {
+            clauses.push((Occur::MustNot, q));
+        }
+    }
+    for (field, value) in [
+        (fields.brand, &parsed.brand),
+        (fields.kind, &parsed.kind),
+        (fields.status, &parsed.status),
+        (fields.product, &parsed.product),
+    ] {
+        if let Some(value) = value {
+            let term = Term::from_field_text(field, value);
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+    }
+    if !matched_any_words {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// One word or phrase over the three text fields.
+fn clause(analyzer: &mut TextAnalyzer, text: &str, fields: SearchFields) -> Option<Box<dyn Query>> {
+    let terms = analyzer::terms(analyzer, text);
+    if terms.is_empty() {
+        return None;
+    }
+    let terms: Vec<(usize, String)> = terms.into_iter().take(MAX_PHRASE_TERMS).collect();
+    let first = terms[0].0;
+    let per_field = [
+        (fields.title, 3.0),
+        (fields.body, 1.5),
+        (fields.replies, 1.0),
+    ]
+    .into_iter()
+    .map(|(field, boost)| {
+        let q: Box<dyn Query> = if terms.len() == 1 {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &terms[0].1),
+                IndexRecordOption::WithFreqs,
+            ))
+        } else {
+            let with_offsets = terms
+                .iter()
+                .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
+                .collect();
+            Box::new(PhraseQuery::new_with_offset(with_offsets))
+        };
+        (
+            Occur::Should,
+            Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+        )
+    })
+    .collect();
+    Some(Box::new(BooleanQuery::new(per_field)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_exclusions_and_filters() {
+        let p = parse(r#"printer "paper jam" -toner brand:Acme kind:problem"#);
+        assert_eq!(p.must, ["printer", "paper jam"]);
+        assert_eq!(p.must_not, ["toner"]);
+        assert_eq!(
+            (p.brand.as_deref(), p.kind.as_deref()),
+            (Some("acme"), Some("problem"))
+        );
+    }
+
+    #[test]
+    fn malformed_input_degrades_to_words() {
+        assert_eq!(parse(r#""unbalanced quote"#).must, ["unbalanced", "quote"]);
+        assert_eq!(
+            parse("brand: (a OR b))").must,
+            ["brand:", "(a", "OR", "b))"]
+        );
+        assert_eq!(parse("-").must, ["-"]);
+        assert!(parse("\u{0}\u{7}  ").is_empty());
+        assert_eq!(parse(&"word ".repeat(10_000)).must.len(), MAX_CLAUSES);
+        assert_eq!(parse("unknown:field").must, ["unknown:field"]);
+    }
+}

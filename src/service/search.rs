@@ -1,0 +1,140 @@
+//! Searching: our query language over the index, hits checked against the database before
+//! they are shown (a stale index never shows hidden or moved content), similar topics.
+
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::model::brand;
+use crate::model::topic;
+use crate::search::query::{self, Match, Parsed};
+use crate::search::{Facets, SearchIndex, SortBy};
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct SearchInput {
+    #[serde(default)]
+    pub q: String,
+    pub brand: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub product: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Item {
+    pub topic_id: crate::model::TopicId,
+    pub brand: String,
+    pub brand_name: String,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+    pub score: f32,
+    pub snippet_html: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub items: Vec<Item>,
+    pub total: usize,
+    pub facets: Facets,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+fn narrowed(input: &SearchInput) -> Parsed {
+    let mut parsed = query::parse(&input.q);
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty() && s.len() <= 60)
+    };
+    parsed.brand = given(&input.brand).or(parsed.brand);
+    parsed.kind = given(&input.kind).or(parsed.kind);
+    parsed.status = given(&input.status).or(parsed.status);
+    parsed.product = given(&input.product).or(parsed.product);
+    parsed
+}
+
+pub fn search(c: &mut DbConn, index: &SearchIndex, input: &SearchInput) -> AppResult<Results> {
+    let per_page = input.per_page.unwrap_or(20).clamp(1, 100);
+    let page = input.page.unwrap_or(1).clamp(1, 1000);
+    let parsed = narrowed(input);
+    if parsed.is_empty() {
+        return Ok(Results {
+            items: vec![],
+            total: 0,
+            facets: Facets::default(),
+            page,
+            per_page,
+        });
+    }
+    let sort = match input.sort.as_deref() {
+        Some("newest") => SortBy::Newest,
+        _ => SortBy::Relevance,
+    };
+    let q = query::build(&parsed, index.field_set(), Match::All);
+    let found = index.search(
+        q.as_ref(),
+        sort,
+        per_page as usize,
+        ((page - 1) * per_page) as usize,
+    )?;
+    Ok(Results {
+        items: checked(c, found.hits)?,
+        total: found.total,
+        facets: found.facets,
+        page,
+        per_page,
+    })
+}
+
+/// Hits that still stand in the database: visible, not merged away.
+fn checked(c: &mut DbConn, hits: Vec<crate::search::Hit>) -> AppResult<Vec<Item>> {
+    let mut items = vec![];
+    for hit in hits {
+        let Ok(t) = topic::find(c, hit.topic) else {
+            continue;
+        };
+        if t.hidden || t.duplicate_of.is_some() {
+            continue;
+        }
+        let b = brand::find(c, t.brand_id)?;
+        items.push(Item {
+            url: crate::web::topics::topic_url(&b.slug, t.id, &t.title),
+            topic_id: t.id,
+            brand: b.slug,
+            brand_name: b.name,
+            title: t.title,
+            kind: t.kind,
+            status: t.status,
+            score: hit.score,
+            snippet_html: hit.snippet_html,
+        });
+    }
+    Ok(items)
+}
+
+/// Topics of a brand like a draft title, best first: any word may match.
+pub fn similar(
+    c: &mut DbConn,
+    index: &SearchIndex,
+    slug: &str,
+    title: &str,
+) -> AppResult<Vec<Item>> {
+    let found_brand = brand::find_by_slug(c, slug)?;
+    let mut parsed = Parsed {
+        must: query::parse(title).must,
+        ..Parsed::default()
+    };
+    if parsed.must.is_empty() {
+        return Ok(vec![]);
+    }
+    parsed.brand = Some(found_brand.slug);
+    let q = query::build(&parsed, index.field_set(), Match::Any);
+    let found = index.search(q.as_ref(), SortBy::Relevance, 5, 0)?;
+    checked(c, found.hits)
+}
