@@ -328,7 +328,13 @@ fn topics_are_found_within_a_second_and_survive_sigkill_and_reindex() {
         wait_found(&app, &format!("number{i}"), *id);
     }
     let queries = ["fresh", "topic", "crash", "quick", "printer", "number3"];
-    let live: Vec<Vec<i64>> = queries.iter().map(|q| found_ids(&app, q)).collect();
+    // the same topics (equal scores may come in another order after a rebuild)
+    let sorted = |q: &&str| {
+        let mut ids = found_ids(&app, q);
+        ids.sort();
+        ids
+    };
+    let live: Vec<Vec<i64>> = queries.iter().map(sorted).collect();
 
     assert!(app.terminate().success());
     let mut reindex = Command::new(env!("CARGO_BIN_EXE_kotae"));
@@ -348,6 +354,11 @@ fn topics_are_found_within_a_second_and_survive_sigkill_and_reindex() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("search index rebuilt"));
     app.restart();
-    let rebuilt: Vec<Vec<i64>> = queries.iter().map(|q| found_ids(&app, q)).collect();
+    let sorted = |q: &&str| {
+        let mut ids = found_ids(&app, q);
+        ids.sort();
+        ids
+    };
+    let rebuilt: Vec<Vec<i64>> = queries.iter().map(sorted).collect();
     assert_eq!(live, rebuilt, "reindex gives the live index's results");
 }
