@@ -61,6 +61,9 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         "/brands/acme-printers/escalations?state=resolved|signed-in",
         "/admin/mail?state=sent|signed-in",
         "/escalations/acknowledge?token=x|anonymous",
+        "/search?q=printer|anonymous",
+        "/search?q=%E5%8D%B0%E5%88%B7&sort=newest|signed-in",
+        "/search|anonymous",
     ];
     // the checks mean something only if the pages are what a signed-in staff member sees
     for page in pages.iter().filter_map(|p| p.strip_suffix("|signed-in")) {
@@ -73,7 +76,7 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         .env("KOTAE_PAGES", pages.join(","))
         .env(
             "KOTAE_LIGHTHOUSE",
-            "/,/sign-in,/brands/acme-printers,/brands/acme-printers/topics/1",
+            "/,/sign-in,/brands/acme-printers,/brands/acme-printers/topics/1,/search?q=printer",
         )
         .output()
         .expect("run node");

@@ -362,3 +362,45 @@ fn topics_are_found_within_a_second_and_survive_sigkill_and_reindex() {
     let rebuilt: Vec<Vec<i64>> = queries.iter().map(sorted).collect();
     assert_eq!(live, rebuilt, "reindex gives the live index's results");
 }
+
+#[test]
+fn the_ask_page_shows_similar_topics_before_posting() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let id = post(
+        &app,
+        &co.asker,
+        "Scanner shows error E42",
+        "The scanner stops with E42.",
+    );
+    wait_found(&app, "e42", id);
+    let client = common::staff::signed_in(&app, "mia");
+    let answer = client.submit(
+        "/brands/acme/ask",
+        "/brands/acme/ask",
+        &[
+            ("kind", "problem"),
+            ("title", "Error E42 on my scanner"),
+            ("body", ""),
+            ("step", "check"),
+        ],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer.body.contains("Scanner shows error E42"),
+        "the similar topic is shown"
+    );
+    assert!(
+        answer.body.contains("value=\"Error E42 on my scanner\""),
+        "the draft is kept"
+    );
+    let (_, similar) = app.as_member(
+        &co.member,
+        "GET",
+        "/api/v1/brands/acme/similar?title=scanner%20error",
+        Value::Null,
+    );
+    assert_eq!(similar["items"][0]["topic_id"], id);
+    let (_, topics) = app.as_member(&co.member, "GET", "/api/v1/brands/acme/topics", Value::Null);
+    assert_eq!(topics["total"], 2, "checking posted nothing");
+}

@@ -245,7 +245,20 @@ async fn ask_page(
     errors: &[crate::error::FieldError],
     status: StatusCode,
 ) -> PageResult {
+    ask_page_with(req, view, form, errors, status, None).await
+}
+
+async fn ask_page_with(
+    req: &HttpRequest,
+    view: &brands::BrandView,
+    form: &serde_json::Value,
+    errors: &[crate::error::FieldError],
+    status: StatusCode,
+    similar: Option<&[crate::service::search::Item]>,
+) -> PageResult {
     let mut page = Page::new(req, "ask.title").await?;
+    page.insert("similar", &similar.unwrap_or_default());
+    page.insert("checked", &similar.is_some());
     page.insert("brand", view);
     page.insert("form", form);
     page.insert("kinds", &Kind::ALL.map(Kind::as_str));
@@ -269,6 +282,9 @@ pub struct AskForm {
     product: String,
     #[serde(default)]
     feeling: String,
+    /// "check": show similar topics instead of posting (the page without JavaScript).
+    #[serde(default)]
+    step: String,
 }
 
 pub async fn ask(
@@ -280,6 +296,21 @@ pub async fn ask(
 ) -> PageResult {
     let form = form.0;
     let user = me.0.user;
+    if form.step == "check" {
+        let (slug, title, index) = (slug.into_inner(), form.title.clone(), state.search.clone());
+        let (view, similar) = state
+            .services
+            .db
+            .run(move |c| {
+                let similar = crate::service::search::similar(c, &index, &slug, &title)?;
+                Ok((brands::show(c, &slug)?, similar))
+            })
+            .await?;
+        let values = serde_json::json!({
+            "kind": form.kind, "title": form.title, "body": form.body, "product": form.product, "feeling": form.feeling,
+        });
+        return ask_page_with(&req, &view, &values, &[], StatusCode::OK, Some(&similar)).await;
+    }
     crate::authz::may_post(&user)?;
     service::count_post(&state.services, &user).await?;
     let input = NewTopicInput {
