@@ -124,6 +124,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let indexer = crate::search::indexer::Indexer {
         db: db.clone(),
         index: search.clone(),
+        mail: composer.clone(),
     };
     let indexer_task = actix_web::rt::spawn(indexer.run(stopped.clone()));
     let views = Arc::new(crate::jobs::views::ViewCounter::default());

@@ -314,6 +314,11 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/brands/{slug}/escalations", "get"),
         ("/brands/{slug}/escalation-rules", "get"),
         ("/brands/{slug}/escalation-rules", "put"),
+        ("/search", "get"),
+        ("/brands/{slug}/similar", "get"),
+        ("/brands/{slug}/monitors", "get"),
+        ("/brands/{slug}/monitors", "post"),
+        ("/monitors/{id}", "delete"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -404,3 +404,90 @@ fn the_ask_page_shows_similar_topics_before_posting() {
     let (_, topics) = app.as_member(&co.member, "GET", "/api/v1/brands/acme/topics", Value::Null);
     assert_eq!(topics["total"], 2, "checking posted nothing");
 }
+
+#[test]
+fn monitors_catch_new_topics_in_every_community_once() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let before = post(&app, &co.asker, "Toner leak from before", "Old news.");
+    wait_found(&app, "toner", before);
+    let (status, monitor) = app.as_member(
+        &co.staff,
+        "POST",
+        "/api/v1/brands/acme/monitors",
+        json!({ "query": "toner leak", "notify": "email" }),
+    );
+    assert_eq!(status, 201, "{monitor}");
+    let (status, _) = app.as_member(
+        &co.member,
+        "POST",
+        "/api/v1/brands/acme/monitors",
+        json!({ "query": "toner" }),
+    );
+    assert_eq!(status, 403, "customers have no monitors");
+    // a customer of another brand's community talks about it
+    let (status, topic) = app.as_member(
+        &co.member,
+        "POST",
+        "/api/v1/brands/other/topics",
+        json!({ "kind": "problem", "title": "Acme toner leaks in my Other printer", "body": "Black everywhere." }),
+    );
+    assert_eq!(status, 201, "{topic}");
+    let elsewhere = topic["id"].as_i64().expect("id");
+    let unrelated = post(
+        &app,
+        &co.asker,
+        "Paper tray squeaks",
+        "It squeaks at every page.",
+    );
+    let mail = app
+        .smtp
+        .wait_for(&co.staff.email, 2, Duration::from_secs(10));
+    let told: Vec<_> = mail
+        .iter()
+        .filter(|m| m.subject().contains("Monitor"))
+        .collect();
+    assert_eq!(
+        told.len(),
+        1,
+        "{:?}",
+        mail.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    assert!(told[0].subject().contains("Acme toner leaks"));
+    // another change to the same topic is not a new match
+    let (status, _) = app.as_member(
+        &co.asker,
+        "POST",
+        &format!("/api/v1/topics/{elsewhere}/replies"),
+        json!({ "body": "Same here, toner leak." }),
+    );
+    assert_eq!(status, 201);
+    wait_found(&app, "same here", elsewhere);
+    std::thread::sleep(Duration::from_millis(500));
+    let path = format!("/api/v1/monitors/{}/matches", monitor["id"]);
+    let (_, matches) = app.as_member(&co.staff, "GET", &path, Value::Null);
+    let ids: Vec<i64> = matches["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["topic_id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![elsewhere],
+        "only new matching topics: {unrelated} and {before} are not"
+    );
+    let told = app
+        .smtp
+        .messages_to(&co.staff.email)
+        .iter()
+        .filter(|m| m.subject().contains("Monitor"))
+        .count();
+    assert_eq!(told, 1);
+    let (status, _) = app.as_member(&co.other_staff, "GET", &path, Value::Null);
+    assert_eq!(status, 403);
+    let page = common::staff::signed_in(&app, "sam")
+        .get(&format!("/brands/acme/monitors/{}", monitor["id"]));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Acme toner leaks in my Other printer"));
+}

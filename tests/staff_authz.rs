@@ -325,6 +325,30 @@ fn rows() -> Vec<Row> {
                 Value::Null,
             )
         }),
+        row("GET monitors", STAFF_READ, |_, _| {
+            ("GET", "/api/v1/brands/acme/monitors".into(), Value::Null)
+        }),
+        row("POST monitor", STAFF_CREATE, |_, _| {
+            (
+                "POST",
+                "/api/v1/brands/acme/monitors".into(),
+                json!({ "query": "printer jam" }),
+            )
+        }),
+        row("DELETE monitor", STAFF_DELETE, |app, co| {
+            let (status, m) = app.as_member(
+                &co.admin,
+                "POST",
+                "/api/v1/brands/acme/monitors",
+                json!({ "query": "temporary watch" }),
+            );
+            assert_eq!(status, 201);
+            (
+                "DELETE",
+                format!("/api/v1/monitors/{}", m["id"]),
+                Value::Null,
+            )
+        }),
         row("GET admin claims", SITE_ADMIN, |_, _| {
             ("GET", "/api/v1/admin/claims".into(), Value::Null)
         }),
@@ -479,12 +503,13 @@ fn every_staff_and_admin_endpoint_answers_each_role_as_the_table_says() {
 fn staff_and_admin_pages_answer_each_role_as_the_table_says() {
     let app = TestApp::start();
     let co = company(&app);
-    let pages: [(&str, [u16; 7]); 7] = [
+    let pages: [(&str, [u16; 7]); 8] = [
         (
             "/brands/acme/escalations",
             [303, 403, 403, 403, 200, 200, 200],
         ),
         ("/admin/mail", [303, 403, 403, 403, 403, 403, 200]),
+        ("/brands/acme/monitors", [303, 403, 403, 403, 200, 200, 200]),
         ("/brands/acme/queue", [303, 403, 403, 403, 200, 200, 200]),
         ("/brands/acme/team", [303, 403, 403, 403, 200, 200, 200]),
         (

@@ -181,6 +181,19 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/search", web::get().to(search::search))
     .route("/brands/{slug}/similar", web::get().to(search::similar))
+    .route(
+        "/brands/{slug}/monitors",
+        web::get().to(search::list_monitors),
+    )
+    .route(
+        "/brands/{slug}/monitors",
+        web::post().to(search::create_monitor),
+    )
+    .route("/monitors/{id}", web::delete().to(search::delete_monitor))
+    .route(
+        "/monitors/{id}/matches",
+        web::get().to(search::monitor_matches),
+    )
     .route("/topics/{id}/{action}", web::post().to(staff::hide_topic))
     .route("/replies/{id}/{action}", web::post().to(staff::hide_reply));
 }

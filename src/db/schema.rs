@@ -355,6 +355,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    monitors (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        created_by -> BigInt,
+        query -> Text,
+        notify -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monitor_matches (monitor_id, topic_id) {
+        monitor_id -> BigInt,
+        topic_id -> BigInt,
+        matched_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
@@ -367,6 +386,7 @@ diesel::joinable!(brand_members -> brands (brand_id));
 diesel::joinable!(brand_claims -> brands (brand_id));
 diesel::joinable!(internal_notes -> users (author_id));
 diesel::joinable!(flags -> topics (topic_id));
+diesel::joinable!(monitor_matches -> topics (topic_id));
 diesel::joinable!(escalations -> topics (topic_id));
 diesel::joinable!(escalation_recipients -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -398,4 +418,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_settings,
     digest_items,
     search_changes,
+    monitors,
+    monitor_matches,
 );

@@ -54,5 +54,6 @@ id_type!(
     EventId,
     FlagId,
     EscalationId,
-    DigestItemId
+    DigestItemId,
+    MonitorId
 );

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod invitation;
 pub mod me_too;
 pub mod member;
+pub mod monitor;
 pub mod note;
 pub mod notification;
 pub mod outbox;

@@ -30,6 +30,7 @@ const REPLIES_CHARS: usize = 100_000;
 pub struct Indexer {
     pub db: Db,
     pub index: Arc<SearchIndex>,
+    pub mail: crate::mail::Composer,
 }
 
 impl Indexer {
@@ -38,11 +39,17 @@ impl Indexer {
         let mut from = (applied - START_LOOKBACK).max(0);
         let mut gaps: BTreeMap<i64, Instant> = BTreeMap::new();
         loop {
-            let (db, index) = (self.db.clone(), self.index.clone());
+            let (db, index, mail) = (self.db.clone(), self.index.clone(), self.mail.clone());
             let waiting: Vec<i64> = gaps.keys().copied().collect();
             let pass = tokio::task::spawn_blocking(move || {
                 let mut c = db.get()?;
-                catch_up(&mut c, &index, from, applied, &waiting)
+                let step = catch_up(&mut c, &index, from, applied, &waiting)?;
+                let told =
+                    crate::service::monitor::after_commit(&mut c, &mail, &index, &step.indexed)?;
+                if told > 0 {
+                    mail.wake();
+                }
+                Ok::<_, anyhow::Error>(step)
             })
             .await;
             match pass {
@@ -80,6 +87,8 @@ pub struct Step {
     pub missing: Vec<i64>,
     /// Whether a full batch was read (more may wait).
     pub more: bool,
+    /// Topics now in the index (for the monitors).
+    pub indexed: Vec<TopicId>,
 }
 
 /// Applies the changes after `from` (and any of the `gaps` that have appeared).
@@ -119,6 +128,7 @@ pub fn catch_up(
             found,
             missing,
             more: false,
+            indexed: vec![],
         });
     }
     let last = seqs.last().copied().unwrap_or(applied).max(applied);
@@ -129,12 +139,18 @@ pub fn catch_up(
     for id in ids {
         changes.push((id, document(c, id)?));
     }
+    let indexed = changes
+        .iter()
+        .filter(|(_, doc)| doc.is_some())
+        .map(|(id, _)| *id)
+        .collect();
     index.apply(changes, last)?;
     Ok(Step {
         applied: last,
         found,
         missing,
         more,
+        indexed,
     })
 }
 

@@ -300,6 +300,29 @@ impl SearchIndex {
         })
     }
 
+    /// Which of `ids` the query matches (for monitors, right after those were indexed).
+    pub fn matching_among(&self, q: &dyn Query, ids: &[TopicId]) -> anyhow::Result<Vec<TopicId>> {
+        use tantivy::query::{BooleanQuery, Occur, TermSetQuery};
+        let searcher = self.reader.searcher();
+        let among = TermSetQuery::new(
+            ids.iter()
+                .map(|id| Term::from_field_u64(self.fields.topic_id, id.0 as u64)),
+        );
+        let both = BooleanQuery::new(vec![
+            (Occur::Must, q.box_clone()),
+            (Occur::Must, Box::new(among)),
+        ]);
+        let top = TopDocs::with_limit(ids.len().max(1)).order_by_score();
+        let mut found = vec![];
+        for (_, address) in searcher.search(&both, &top)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = doc.get_first(self.fields.topic_id).and_then(|v| v.as_u64()) {
+                found.push(TopicId(id as i64));
+            }
+        }
+        Ok(found)
+    }
+
     pub(crate) fn field_set(&self) -> query::SearchFields {
         let f = self.fields;
         query::SearchFields {

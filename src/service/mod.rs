@@ -5,6 +5,7 @@ pub mod brand;
 pub mod claim;
 pub mod escalation;
 pub mod moderation;
+pub mod monitor;
 pub mod notify;
 pub mod search;
 pub mod staff;

@@ -100,6 +100,18 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Erro
 fn community_routes(cfg: &mut web::ServiceConfig) {
     let topic = "/brands/{slug}/topics/{topic}";
     cfg.route("/search", web::get().to(search::show_search))
+        .route(
+            "/brands/{slug}/monitors",
+            web::get().to(search::show_monitors),
+        )
+        .route(
+            "/brands/{slug}/monitors",
+            web::post().to(search::change_monitors),
+        )
+        .route(
+            "/brands/{slug}/monitors/{id}",
+            web::get().to(search::show_monitor),
+        )
         .route("/users/{username}", web::get().to(profiles::profile))
         .route("/unsubscribe", web::get().to(feeds::show_unsubscribe))
         .route("/unsubscribe", web::post().to(feeds::unsubscribe))

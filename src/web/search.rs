@@ -83,3 +83,85 @@ pub async fn show_search(
     );
     page.render(&req, "search.html")
 }
+
+/// GET /brands/{slug}/monitors
+pub async fn show_monitors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: super::session::CurrentUser,
+    slug: web::Path<String>,
+) -> PageResult {
+    let user = me.0.user;
+    let (found, rows) = state
+        .services
+        .db
+        .run(move |c| crate::service::monitor::list(c, &user, &slug))
+        .await?;
+    let mut page = Page::new(&req, "monitors.title").await?;
+    page.insert("brand", &found);
+    page.insert("monitors", &rows);
+    page.render(&req, "staff/monitors.html")
+}
+
+#[derive(serde::Deserialize)]
+pub struct MonitorForm {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    notify: String,
+    #[serde(default)]
+    delete: Option<i64>,
+}
+
+/// POST /brands/{slug}/monitors: add one, or delete one.
+pub async fn change_monitors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: super::session::CurrentUser,
+    slug: web::Path<String>,
+    form: super::forms::CheckedForm<MonitorForm>,
+) -> PageResult {
+    let (slug, user, form) = (slug.into_inner(), me.0.user, form.0);
+    let url = format!("/brands/{slug}/monitors");
+    super::staff::act(
+        &req,
+        &state,
+        &url,
+        "flash.settings_saved",
+        move |c| match form.delete {
+            Some(id) => crate::service::monitor::delete(c, &user, crate::model::MonitorId(id)),
+            None => crate::service::monitor::create(c, &user, &slug, &form.query, &form.notify)
+                .map(drop),
+        },
+    )
+    .await
+}
+
+/// GET /brands/{slug}/monitors/{id}
+pub async fn show_monitor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: super::session::CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> PageResult {
+    let ((slug, id), user) = (path.into_inner(), me.0.user);
+    let (found, monitor, rows) = state
+        .services
+        .db
+        .run(move |c| crate::service::monitor::matches(c, &user, crate::model::MonitorId(id)))
+        .await?;
+    if found.slug != slug {
+        return Err(crate::error::AppError::NotFound.into());
+    }
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|m| {
+            serde_json::json!({ "m": m, "url": super::topics::topic_url(&m.brand_slug, m.topic_id, &m.title) })
+        })
+        .collect();
+    let mut page = Page::new(&req, "monitors.title").await?;
+    page.insert("brand", &found);
+    page.insert("monitor", &monitor);
+    page.insert("rows", &rows);
+    page.render(&req, "staff/monitor.html")
+}

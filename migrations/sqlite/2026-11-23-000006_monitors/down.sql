@@ -1,0 +1,2 @@
+DROP TABLE monitor_matches;
+DROP TABLE monitors;
