@@ -160,11 +160,19 @@ impl Sender {
             Err(e) => return Outcome::Permanent(format!("{e:#}")),
         };
         match &self.transport {
-            Transport::Smtp(smtp) => match smtp.send(message).await {
-                Ok(_) => Outcome::Sent,
-                Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
-                Err(e) => Outcome::Transient(e.to_string()),
-            },
+            // lettre's own timeout covers connecting, not a server that accepts and then
+            // says nothing; this bounds the whole exchange
+            Transport::Smtp(smtp) => {
+                match tokio::time::timeout(SMTP_TIMEOUT, smtp.send(message)).await {
+                    Ok(Ok(_)) => Outcome::Sent,
+                    Ok(Err(e)) if e.is_permanent() => Outcome::Permanent(e.to_string()),
+                    Ok(Err(e)) => Outcome::Transient(e.to_string()),
+                    Err(_) => Outcome::Transient(format!(
+                        "the SMTP server did not answer within {} s",
+                        SMTP_TIMEOUT.as_secs()
+                    )),
+                }
+            }
             Transport::Files(dir) => match write_eml(dir, row, &message).await {
                 Ok(()) => Outcome::Sent,
                 Err(e) => Outcome::Transient(format!("{e:#}")),

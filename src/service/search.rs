@@ -6,7 +6,6 @@ use serde::Serialize;
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::model::brand;
-use crate::model::topic;
 use crate::search::query::{self, Match, Parsed};
 use crate::search::{Facets, SearchIndex, SortBy};
 
@@ -92,25 +91,47 @@ pub fn search(c: &mut DbConn, index: &SearchIndex, input: &SearchInput) -> AppRe
     })
 }
 
-/// Hits that still stand in the database: visible, not merged away.
+/// Hits that still stand in the database: visible, not merged away. One query for all.
 fn checked(c: &mut DbConn, hits: Vec<crate::search::Hit>) -> AppResult<Vec<Item>> {
+    use crate::db::schema::{brands, topics};
+    use diesel::prelude::*;
+    let ids: Vec<crate::model::TopicId> = hits.iter().map(|h| h.topic).collect();
+    let rows: Vec<(
+        crate::model::TopicId,
+        String,
+        String,
+        String,
+        String,
+        String,
+    )> = topics::table
+        .inner_join(brands::table)
+        .filter(topics::id.eq_any(&ids))
+        .filter(topics::hidden.eq(false))
+        .filter(topics::duplicate_of.is_null())
+        .select((
+            topics::id,
+            topics::title,
+            topics::kind,
+            topics::status,
+            brands::slug,
+            brands::name,
+        ))
+        .load(c)?;
     let mut items = vec![];
     for hit in hits {
-        let Ok(t) = topic::find(c, hit.topic) else {
+        let Some((id, title, kind, status, slug, name)) =
+            rows.iter().find(|r| r.0 == hit.topic).cloned()
+        else {
             continue;
         };
-        if t.hidden || t.duplicate_of.is_some() {
-            continue;
-        }
-        let b = brand::find(c, t.brand_id)?;
         items.push(Item {
-            url: crate::web::topics::topic_url(&b.slug, t.id, &t.title),
-            topic_id: t.id,
-            brand: b.slug,
-            brand_name: b.name,
-            title: t.title,
-            kind: t.kind,
-            status: t.status,
+            url: crate::web::topics::topic_url(&slug, id, &title),
+            topic_id: id,
+            brand: slug,
+            brand_name: name,
+            title,
+            kind,
+            status,
             score: hit.score,
             snippet_html: hit.snippet_html,
         });

@@ -1,0 +1,303 @@
+//! Search at scale and freshness. Run: cargo bench --bench search
+//!
+//! 1. Freshness: through a release server, 200 topics posted one at a time, each searched
+//!    for until found; the delay from the API's answer to the first search that finds it.
+//! 2. Scale: 100,000 topics with 9 replies each (1,000,000 posts) written straight into a
+//!    SQLite file, `rebuild` timed (what `kotae reindex` does), then a release server on that
+//!    data answers searches from 8 concurrent clients.
+//!
+//! KOTAE_BENCH_TOPICS changes the corpus size (default 100000).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl;
+use serde_json::json;
+
+const WORDS: [&str; 40] = [
+    "printer",
+    "scanner",
+    "paper",
+    "jam",
+    "toner",
+    "driver",
+    "update",
+    "firmware",
+    "wifi",
+    "network",
+    "battery",
+    "screen",
+    "camera",
+    "lens",
+    "focus",
+    "cloud",
+    "backup",
+    "sync",
+    "error",
+    "crash",
+    "slow",
+    "noise",
+    "leak",
+    "cartridge",
+    "tray",
+    "duplex",
+    "colour",
+    "sensor",
+    "door",
+    "login",
+    "password",
+    "account",
+    "invoice",
+    "refund",
+    "shipping",
+    "warranty",
+    "install",
+    "cable",
+    "bluetooth",
+    "app",
+];
+const JA: [&str; 12] = [
+    "印刷",
+    "自動ドア",
+    "感度",
+    "電池",
+    "画面",
+    "接続",
+    "設定",
+    "更新",
+    "故障",
+    "返金",
+    "配送",
+    "保証",
+];
+
+/// A small, fast, seeded generator (xorshift) so every run builds the same corpus.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+
+    fn sentence(&mut self, words: usize) -> String {
+        (0..words)
+            .map(|_| {
+                if self.next().is_multiple_of(5) {
+                    self.pick(&JA)
+                } else {
+                    self.pick(&WORDS)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q).ceil() as usize).saturating_sub(1)]
+}
+
+fn freshness() {
+    let app = common::TestApp::start();
+    let co = common::staff::company(&app);
+    let mut took = vec![];
+    for i in 0..200 {
+        let word = format!("fresh{i}x");
+        let (status, _) = app.as_member(
+            &co.asker,
+            "POST",
+            "/api/v1/brands/acme/topics",
+            json!({ "kind": "question", "title": format!("Topic {word}"), "body": "Body." }),
+        );
+        assert_eq!(status, 201);
+        let posted = Instant::now();
+        loop {
+            let answer = app.client().get(&format!("/api/v1/search?q={word}"));
+            if answer.json()["total"].as_u64() == Some(1) {
+                took.push(posted.elapsed());
+                break;
+            }
+            assert!(
+                posted.elapsed() < Duration::from_secs(10),
+                "{word} never found"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    took.sort();
+    println!(
+        "freshness, 200 topics: p50 {:?} p99 {:?} max {:?}",
+        percentile(&took, 0.5),
+        percentile(&took, 0.99),
+        took[took.len() - 1]
+    );
+}
+
+fn build_corpus(url: &str, topics: usize) {
+    let mut c = kotae::db::connect(url).expect("database");
+    kotae::db::migrate::run(&mut c).expect("migrations");
+    let now = "2026-11-23 00:00:00";
+    diesel::sql_query(format!(
+        "INSERT INTO users (username, email, email_key, email_verified, display_name, password_hash, language, site_admin, created_at, updated_at) \
+         VALUES ('bench', 'bench@example.com', 'bench@example.com', 1, 'Bench', 'x', 'en', 0, '{now}', '{now}')"
+    ))
+    .execute(&mut c)
+    .expect("user");
+    diesel::sql_query(format!(
+        "INSERT INTO brands (slug, name, created_by, last_activity_at, created_at) VALUES ('acme', 'Acme', 1, '{now}', '{now}')"
+    ))
+    .execute(&mut c)
+    .expect("brand");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let started = Instant::now();
+    diesel::sql_query("BEGIN").execute(&mut c).expect("begin");
+    for chunk in 0..topics.div_ceil(500) {
+        let first = chunk * 500;
+        let last = (first + 500).min(topics);
+        let mut values = vec![];
+        for _ in first..last {
+            let (title, body) = (rng.sentence(6), rng.sentence(30));
+            values.push(format!(
+                "(1, 1, 'question', '{title}', '{body}', '{body}', 'open', '{now}', '{now}', 9)"
+            ));
+        }
+        diesel::sql_query(format!(
+            "INSERT INTO topics (brand_id, author_id, kind, title, body, body_html, status, created_at, last_activity_at, reply_count) VALUES {}",
+            values.join(",")
+        ))
+        .execute(&mut c)
+        .expect("topics");
+        let mut replies = vec![];
+        for id in first + 1..=last {
+            for _ in 0..9 {
+                let text = rng.sentence(25);
+                replies.push(format!("({id}, 1, '{text}', '{text}', '{now}')"));
+            }
+        }
+        diesel::sql_query(format!(
+            "INSERT INTO replies (topic_id, author_id, body, body_html, created_at) VALUES {}",
+            replies.join(",")
+        ))
+        .execute(&mut c)
+        .expect("replies");
+    }
+    diesel::sql_query("COMMIT").execute(&mut c).expect("commit");
+    println!(
+        "corpus: {topics} topics, {} posts written in {:.1} s",
+        topics * 10,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn scale() {
+    let topics: usize = std::env::var("KOTAE_BENCH_TOPICS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = dir.path().join("kotae.db").to_string_lossy().into_owned();
+    build_corpus(&url, topics);
+    {
+        let mut c = kotae::db::connect(&url).expect("database");
+        let index = kotae::search::SearchIndex::open(&dir.path().join("search")).expect("index");
+        let started = Instant::now();
+        let count = kotae::search::indexer::rebuild(&mut c, &index).expect("rebuild");
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "rebuild: {count} topics ({} posts) in {secs:.1} s = {:.0} posts/s",
+            count * 10,
+            (count * 10) as f64 / secs
+        );
+    }
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .arg("serve")
+        .env("KOTAE_DATA_DIR", dir.path())
+        .env("KOTAE_DATABASE_URL", &url)
+        .env("KOTAE_BIND", "127.0.0.1:0")
+        .env("KOTAE_RATE_LIMITS", "off")
+        .env("KOTAE_LOG", "warn,kotae=info,kotae::http=warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("listening on ")
+                .nth(1)
+                .map(|r| r.split_whitespace().next().unwrap_or_default().to_string())
+        })
+        .expect("address");
+    std::thread::spawn(move || lines.for_each(drop));
+    let queries = [
+        "printer jam",
+        "toner leak",
+        "wifi network",
+        "印刷",
+        "自動ドア 感度",
+        "battery -screen",
+        "\"paper jam\"",
+        "firmware update crash",
+        "refund shipping",
+        "camera lens focus",
+    ];
+    let per_client = 500;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..8)
+        .map(|n| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let mut took = vec![];
+                for i in 0..per_client {
+                    let q = queries[(i + n) % queries.len()];
+                    let url = format!(
+                        "{base}/api/v1/search?{}",
+                        serde_urlencoded::to_string([("q", q)]).expect("q")
+                    );
+                    let at = Instant::now();
+                    let mut answer = agent.get(&url).call().expect("search");
+                    let _ = answer.body_mut().read_to_string().expect("body");
+                    took.push(at.elapsed());
+                }
+                took
+            })
+        })
+        .collect();
+    let mut took: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("client"))
+        .collect();
+    let secs = started.elapsed().as_secs_f64();
+    took.sort();
+    println!(
+        "search over {} posts, 8 clients, {} requests: {:.0} req/s, p50 {:?} p99 {:?}",
+        topics * 10,
+        took.len(),
+        took.len() as f64 / secs,
+        percentile(&took, 0.5),
+        percentile(&took, 0.99)
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+fn main() {
+    freshness();
+    scale();
+}
