@@ -36,7 +36,7 @@ impl TokenSink for Sink {
             }
             let name = tag.name.to_string();
             let mut found = self.0.borrow_mut();
-            if DANGEROUS_TAGS.contains(&name.as_str()) {
+            if DANGEROUS_TAGS.contains(&name.as_str()) && !own_script(&name, &tag.attrs) {
                 found.push(format!("<{name}>"));
             }
             for attr in &tag.attrs {
@@ -66,6 +66,25 @@ impl TokenSink for Sink {
         }
         TokenSinkResult::Continue
     }
+}
+
+/// The site's own scripts: `<script src="/assets/NAME.HASH.js">`, a content-hashed asset
+/// (member text never becomes a script element: the sanitiser removes them).
+fn own_script(name: &str, attrs: &[html5ever::Attribute]) -> bool {
+    name == "script"
+        && attrs.iter().any(|a| {
+            let value = a.value.to_string();
+            let Some(file) = value.strip_prefix("/assets/") else {
+                return false;
+            };
+            let parts: Vec<&str> = file.split('.').collect();
+            &*a.name.local == "src"
+                && parts.len() == 3
+                && parts[0].chars().all(|c| c.is_ascii_lowercase())
+                && parts[1].len() == 12
+                && parts[1].chars().all(|c| c.is_ascii_hexdigit())
+                && parts[2] == "js"
+        })
 }
 
 /// Everything in `html` that could run script, described; empty when the HTML is harmless.
