@@ -837,3 +837,60 @@ fn flags_reach_the_moderators_and_hidden_posts_can_be_restored() {
         .collect();
     assert_eq!(kinds, vec![json!("hidden"), json!("restored")]);
 }
+
+#[test]
+fn the_queue_and_rules_pages_take_forms_with_repeated_fields() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let other = post_topic(
+        &app,
+        &co.member,
+        "acme",
+        "problem",
+        "Wi-Fi drops every hour",
+    );
+    let staff = signed_in(&app, "boss");
+    let page = staff.get("/brands/acme/queue?view=all");
+    let (one, two) = (co.topic.to_string(), other.to_string());
+    let answer = staff.post_form(
+        "/brands/acme/queue",
+        &page.csrf_token(),
+        &[
+            ("topic_ids", &one),
+            ("topic_ids", &two),
+            ("assignee", &co.staff.id.to_string()),
+            ("view", "all"),
+        ],
+    );
+    assert_eq!(answer.status, 303);
+    let (_, mine) = app.as_member(
+        &co.staff,
+        "GET",
+        "/api/v1/brands/acme/queue?view=mine",
+        Value::Null,
+    );
+    assert_eq!(mine["total"], 2);
+    let forged = staff.post_form("/brands/acme/queue", "forged", &[("topic_ids", &one)]);
+    assert_eq!(forged.status, 403);
+
+    let page = staff.get("/brands/acme/team");
+    let answer = staff.post_form(
+        "/brands/acme/team/rules",
+        &page.csrf_token(),
+        &[
+            ("unanswered_minutes", "30"),
+            ("acknowledge_minutes", "15"),
+            ("recipients", &co.staff.id.to_string()),
+            ("recipients", &co.admin.id.to_string()),
+        ],
+    );
+    assert_eq!(answer.status, 303);
+    let (_, rules) = app.as_member(
+        &co.admin,
+        "GET",
+        "/api/v1/brands/acme/escalation-rules",
+        Value::Null,
+    );
+    assert_eq!(rules["unanswered_minutes"], 30);
+    assert_eq!(rules["recipients"].as_array().map(Vec::len), Some(2));
+}

@@ -226,17 +226,8 @@ pub async fn set_rules(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> PageResult {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(String::new(), |(_, v)| v.clone())
-    };
-    if !super::session::csrf_matches(&req, &state, &value("csrf_token")) {
-        return Err(AppError::Forbidden.into());
-    }
+    let pairs = super::forms::Pairs::checked(&req, &state, &body)?;
+    let value = |name: &str| pairs.value(name);
     let form = RulesForm {
         unanswered_minutes: value("unanswered_minutes"),
         no_staff_reply_minutes: value("no_staff_reply_minutes"),
@@ -244,11 +235,7 @@ pub async fn set_rules(
         feeling_minutes: value("feeling_minutes"),
         acknowledge_minutes: value("acknowledge_minutes"),
     };
-    let recipients: Vec<UserId> = pairs
-        .iter()
-        .filter(|(k, _)| k == "recipients")
-        .filter_map(|(_, v)| v.parse().ok().map(UserId))
-        .collect();
+    let recipients: Vec<UserId> = pairs.all("recipients").into_iter().map(UserId).collect();
     let (slug, user) = (slug.into_inner(), me.0.user);
     let url = format!("/brands/{slug}/team#rules");
     act(&req, &state, &url, "flash.settings_saved", move |c| {

@@ -54,3 +54,40 @@ pub struct OnOffForm {
     #[serde(default)]
     pub on: String,
 }
+
+/// A form body read as pairs, for forms with repeated keys (checkbox lists), which
+/// serde_urlencoded cannot read into a struct; refused unless it carries the CSRF token.
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    pub fn checked(
+        req: &HttpRequest,
+        state: &crate::app::AppState,
+        body: &[u8],
+    ) -> Result<Pairs, PageError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|e| PageError(AppError::BadRequest(e.to_string())))?;
+        let pairs = Pairs(pairs);
+        if !session::csrf_matches(req, state, &pairs.value("csrf_token")) {
+            return Err(PageError(AppError::Forbidden));
+        }
+        Ok(pairs)
+    }
+
+    /// The first value of `name`, or empty.
+    pub fn value(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    }
+
+    /// Every value of `name` that parses as `T`.
+    pub fn all<T: std::str::FromStr>(&self, name: &str) -> Vec<T> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    }
+}

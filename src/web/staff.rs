@@ -447,24 +447,10 @@ pub async fn bulk(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> PageResult {
-    // serde_urlencoded cannot read repeated keys (topic_ids=1&topic_ids=2); read them by hand
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(String::new(), |(_, v)| v.clone())
-    };
-    if !super::session::csrf_matches(&req, &state, &value("csrf_token")) {
-        return Err(AppError::Forbidden.into());
-    }
+    let pairs = super::forms::Pairs::checked(&req, &state, &body)?;
+    let value = |name: &str| pairs.value(name);
     let form = BulkForm {
-        topic_ids: pairs
-            .iter()
-            .filter(|(k, _)| k == "topic_ids")
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect(),
+        topic_ids: pairs.all("topic_ids"),
         assignee: value("assignee"),
         status: value("status"),
         view: value("view"),
