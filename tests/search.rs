@@ -174,6 +174,62 @@ fn japanese_and_english_are_found_by_their_parts_and_forms() {
 }
 
 #[test]
+fn facets_count_every_match_and_the_title_ranks_over_body_over_replies() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let topic = |brand: &str, kind: &str, title: &str, body: &str| {
+        let (status, topic) = app.as_member(
+            &co.asker,
+            "POST",
+            &format!("/api/v1/brands/{brand}/topics"),
+            json!({ "kind": kind, "title": title, "body": body }),
+        );
+        assert_eq!(status, 201, "{topic}");
+        topic["id"].as_i64().expect("id")
+    };
+    let in_reply = topic("acme", "question", "Lid will not close", "It sticks.");
+    let (status, _) = app.as_member(
+        &co.member,
+        "POST",
+        &format!("/api/v1/topics/{in_reply}/replies"),
+        json!({ "body": "Oil the hinge, it worked for me." }),
+    );
+    assert_eq!(status, 201);
+    let in_body = topic("acme", "problem", "Lid creaks", "The hinge creaks loudly.");
+    let in_title = topic("acme", "problem", "Hinge cracked", "Since Monday.");
+    let elsewhere = topic("other", "idea", "A metal hinge", "Plastic ones break.");
+    topic("acme", "question", "Paper jams", "No match here.");
+    for next in ["acknowledged", "in_progress"] {
+        let path = format!("/api/v1/topics/{in_title}/status");
+        let (status, _) = app.as_member(&co.staff, "POST", &path, json!({ "status": next }));
+        assert_eq!(status, 200);
+    }
+    wait_found(&app, "hinge status:in_progress", in_title);
+    wait_found(&app, "hinge worked", in_reply);
+    wait_found(&app, "metal", elsewhere);
+
+    let body = search(&app, "hinge");
+    assert_eq!(body["total"], 4, "{body}");
+    assert_eq!(
+        body["facets"],
+        json!({
+            "brand": { "acme": 3, "other": 1 },
+            "kind": { "problem": 2, "question": 1, "idea": 1 },
+            "status": { "open": 3, "in_progress": 1 },
+        })
+    );
+    let order = found_ids(&app, "hinge");
+    let at = |id: i64| order.iter().position(|&x| x == id).expect("found");
+    assert!(at(in_title) < at(in_body), "title over body: {order:?}");
+    assert!(at(elsewhere) < at(in_body), "title over body: {order:?}");
+    assert!(at(in_body) < at(in_reply), "body over replies: {order:?}");
+    // filters narrow the counts with the results
+    let body = search(&app, "hinge kind:problem");
+    assert_eq!(body["total"], 2);
+    assert_eq!(body["facets"]["brand"], json!({ "acme": 2 }));
+}
+
+#[test]
 fn hostile_queries_never_fail_and_answer_fast() {
     let app = TestApp::start();
     let co = company(&app);
@@ -407,7 +463,7 @@ fn the_ask_page_shows_similar_topics_before_posting() {
 
 #[test]
 fn monitors_catch_new_topics_in_every_community_once() {
-    let app = TestApp::start();
+    let mut app = TestApp::start();
     let co = company(&app);
     let before = post(&app, &co.asker, "Toner leak from before", "Old news.");
     wait_found(&app, "toner", before);
@@ -490,4 +546,21 @@ fn monitors_catch_new_topics_in_every_community_once() {
         .get(&format!("/brands/acme/monitors/{}", monitor["id"]));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Acme toner leaks in my Other printer"));
+
+    // an upgrade that starts the index afresh replays the whole log: nobody hears again
+    assert!(app.terminate().success());
+    std::fs::remove_dir_all(app.data_dir.path().join("search")).expect("index removed");
+    app.restart();
+    wait_found(&app, "toner", before);
+    wait_found(&app, "squeaks", unrelated);
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, again) = app.as_member(&co.staff, "GET", &path, Value::Null);
+    assert_eq!(again["items"].as_array().map(Vec::len), Some(1), "{again}");
+    let told = app
+        .smtp
+        .messages_to(&co.staff.email)
+        .iter()
+        .filter(|m| m.subject().contains("Monitor"))
+        .count();
+    assert_eq!(told, 1);
 }

@@ -166,6 +166,7 @@ pub fn document(c: &mut DbConn, id: TopicId) -> anyhow::Result<Option<IndexedTop
         Option<TopicId>,
         chrono::NaiveDateTime,
         Option<String>,
+        i64,
     );
     let row: Option<Row> = topics::table
         .inner_join(brands::table)
@@ -181,10 +182,22 @@ pub fn document(c: &mut DbConn, id: TopicId) -> anyhow::Result<Option<IndexedTop
             topics::duplicate_of,
             topics::created_at,
             products::slug.nullable(),
+            brands::id,
         ))
         .first(c)
         .optional()?;
-    let Some((kind, status, title, body, brand, hidden, duplicate_of, created_at, product)) = row
+    let Some((
+        kind,
+        status,
+        title,
+        body,
+        brand,
+        hidden,
+        duplicate_of,
+        created_at,
+        product,
+        brand_id,
+    )) = row
     else {
         return Ok(None);
     };
@@ -207,6 +220,7 @@ pub fn document(c: &mut DbConn, id: TopicId) -> anyhow::Result<Option<IndexedTop
     }
     Ok(Some(IndexedTopic {
         id,
+        brand_id,
         brand,
         kind,
         status,

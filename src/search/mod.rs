@@ -6,19 +6,23 @@
 pub mod analyzer;
 pub mod indexer;
 pub mod query;
+mod snippet;
+pub mod tally;
 
 use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::Context as _;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Collector, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+};
 
 use crate::model::TopicId;
 
@@ -26,6 +30,7 @@ use crate::model::TopicId;
 #[derive(Debug, Clone)]
 pub struct IndexedTopic {
     pub id: TopicId,
+    pub brand_id: i64,
     pub brand: String,
     pub kind: String,
     pub status: String,
@@ -39,17 +44,15 @@ pub struct IndexedTopic {
 #[derive(Clone, Copy)]
 struct Fields {
     topic_id: Field,
+    text: Field,
     title: Field,
     body: Field,
-    replies: Field,
     brand: Field,
     kind: Field,
     status: Field,
     product: Field,
     created: Field,
-    brand_facet: Field,
-    kind_facet: Field,
-    status_facet: Field,
+    facets: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -67,43 +70,18 @@ fn schema() -> (Schema, Fields) {
     };
     let fields = Fields {
         topic_id: builder.add_u64_field("topic_id", INDEXED | STORED | FAST),
+        // title, body and replies: where words are found (query.rs)
+        text: builder.add_text_field("text", text(false)),
         title: builder.add_text_field("title", text(true)),
         body: builder.add_text_field("body", text(true)),
-        replies: builder.add_text_field("replies", text(false)),
         brand: builder.add_text_field("brand", STRING | STORED),
         kind: builder.add_text_field("kind", STRING | STORED),
         status: builder.add_text_field("status", STRING | STORED),
         product: builder.add_text_field("product", STRING),
         created: builder.add_i64_field("created", FAST),
-        brand_facet: builder.add_facet_field("brand_facet", FacetOptions::default()),
-        kind_facet: builder.add_facet_field("kind_facet", FacetOptions::default()),
-        status_facet: builder.add_facet_field("status_facet", FacetOptions::default()),
+        facets: builder.add_u64_field(tally::FIELD, FAST),
     };
     (builder.build(), fields)
-}
-
-/// A hit's snippet with its matches in `<mark>`. tantivy 0.27's snippet code can slice a
-/// string inside a character on some CJK text (found by the 1M-post bench); then the hit
-/// shows the start of its body, escaped, instead of failing the search.
-fn snippet_html(snippets: &SnippetGenerator, doc: &TantivyDocument, body: Field) -> String {
-    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut snippet = snippets.snippet_from_doc(doc);
-        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-        snippet.to_html()
-    }));
-    made.unwrap_or_else(|_| {
-        let text: String = doc
-            .get_first(body)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect();
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    })
 }
 
 /// The search index of one node.
@@ -125,8 +103,8 @@ pub enum SortBy {
 #[derive(Debug, Default)]
 pub struct Found {
     pub hits: Vec<Hit>,
-    pub total: usize,
-    pub facets: Facets,
+    /// How many matched, by brand id, kind and status.
+    pub counts: tally::Counts,
 }
 
 #[derive(Debug, Clone)]
@@ -236,7 +214,10 @@ impl SearchIndex {
         doc.add_u64(f.topic_id, t.id.0 as u64);
         doc.add_text(f.title, &t.title);
         doc.add_text(f.body, &t.body);
-        doc.add_text(f.replies, &t.replies);
+        // three values, so a phrase never runs from one into the next
+        for part in [&t.title, &t.body, &t.replies] {
+            doc.add_text(f.text, part);
+        }
         doc.add_text(f.brand, &t.brand);
         doc.add_text(f.kind, &t.kind);
         doc.add_text(f.status, &t.status);
@@ -244,13 +225,12 @@ impl SearchIndex {
             doc.add_text(f.product, p);
         }
         doc.add_i64(f.created, t.created_at);
-        doc.add_facet(f.brand_facet, Facet::from_path([t.brand.as_str()]));
-        doc.add_facet(f.kind_facet, Facet::from_path([t.kind.as_str()]));
-        doc.add_facet(f.status_facet, Facet::from_path([t.status.as_str()]));
+        doc.add_u64(f.facets, tally::pack(t.brand_id, &t.kind, &t.status));
         doc
     }
 
-    /// Runs a query built by `query::build`.
+    /// Runs a query built by `query::build`: one pass over the matches ranks them and
+    /// counts them by brand, kind and status.
     pub fn search(
         &self,
         q: &dyn Query,
@@ -259,67 +239,40 @@ impl SearchIndex {
         offset: usize,
     ) -> anyhow::Result<Found> {
         let searcher = self.reader.searcher();
-        let f = self.fields;
-        let facet = |field: Field, name: &str| {
-            let mut collector = FacetCollector::for_field(name);
-            collector.add_facet(Facet::root());
-            let _ = field;
-            collector
-        };
-        let collectors = (
-            Count,
-            facet(f.brand_facet, "brand_facet"),
-            facet(f.kind_facet, "kind_facet"),
-            facet(f.status_facet, "status_facet"),
-        );
-        let (total, brands, kinds, statuses) = searcher.search(q, &collectors)?;
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
-        let addresses: Vec<(f32, tantivy::DocAddress)> = match sort {
-            SortBy::Relevance => searcher.search(q, &top.order_by_score())?,
-            SortBy::Newest => searcher
-                .search(q, &top.order_by_fast_field::<i64>("created", Order::Desc))?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
+        let (addresses, counts) = match sort {
+            SortBy::Relevance => ranked(&searcher, q, top.order_by_score())?,
+            SortBy::Newest => {
+                let by_date = top.order_by_fast_field::<i64>("created", Order::Desc);
+                let (newest, counts) = ranked(&searcher, q, by_date)?;
+                (newest.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
+            }
         };
-        let mut snippets = SnippetGenerator::create(&searcher, q, f.body)?;
-        snippets.set_max_num_chars(200);
-        let mut hits = vec![];
+        let f = self.fields;
+        let mut terms = std::collections::HashSet::new();
+        q.query_terms(&mut |term, _| {
+            if term.field() == f.text
+                && let Some(text) = term.value().as_str()
+            {
+                terms.insert(text.to_string());
+            }
+        });
+        let mut analyzer = analyzer::index_analyzer();
+        let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let id = doc
-                .get_first(f.topic_id)
+            let value = |field| doc.get_first(field);
+            let id = value(f.topic_id)
                 .and_then(|v| v.as_u64())
                 .unwrap_or_default();
+            let body = value(f.body).and_then(|v| v.as_str()).unwrap_or_default();
             hits.push(Hit {
                 topic: TopicId(id as i64),
                 score,
-                snippet_html: snippet_html(&snippets, &doc, f.body),
+                snippet_html: snippet::snippet(&mut analyzer, body, &terms, 200),
             });
         }
-        let counts = |c: tantivy::collector::FacetCounts| {
-            c.get(Facet::root())
-                .map(|(facet, n)| {
-                    (
-                        facet
-                            .to_path()
-                            .last()
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                        n,
-                    )
-                })
-                .collect()
-        };
-        Ok(Found {
-            hits,
-            total,
-            facets: Facets {
-                brand: counts(brands),
-                kind: counts(kinds),
-                status: counts(statuses),
-            },
-        })
+        Ok(Found { hits, counts })
     }
 
     /// Which of `ids` the query matches (for monitors, right after those were indexed).
@@ -345,16 +298,33 @@ impl SearchIndex {
         Ok(found)
     }
 
-    pub(crate) fn field_set(&self) -> query::SearchFields {
+    /// The current searcher (for benchmarks that time tantivy's own collectors).
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    pub fn field_set(&self) -> query::SearchFields {
         let f = self.fields;
         query::SearchFields {
+            text: f.text,
             title: f.title,
             body: f.body,
-            replies: f.replies,
             brand: f.brand,
             kind: f.kind,
             status: f.status,
             product: f.product,
         }
     }
+}
+
+/// The top documents by `top` and the tally of all matches, in one pass.
+fn ranked<C, K>(
+    searcher: &Searcher,
+    q: &dyn Query,
+    top: C,
+) -> anyhow::Result<(Vec<(K, DocAddress)>, tally::Counts)>
+where
+    C: Collector<Fruit = Vec<(K, DocAddress)>>,
+{
+    Ok(searcher.search(q, &(top, tally::Tally))?)
 }

@@ -107,9 +107,10 @@ fn filter(parsed: &mut Parsed, clause: &str) -> bool {
 /// The fields a query runs over.
 #[derive(Clone, Copy)]
 pub struct SearchFields {
+    /// Title, body and replies together: what a word must be found in.
+    pub text: Field,
     pub title: Field,
     pub body: Field,
-    pub replies: Field,
     pub brand: Field,
     pub kind: Field,
     pub status: Field,
@@ -123,33 +124,48 @@ pub enum Match {
     Any,
 }
 
-/// Builds the tantivy query: each clause must be found in the title (weighted most), the
-/// body or the replies; filters narrow; exclusions remove.
+/// What a match in the title or the body adds to one in the topic's text as a whole, so a
+/// title match ranks over a body match over a match in the replies.
+const TITLE_BOOST: f32 = 2.0;
+const BODY_BOOST: f32 = 0.5;
+
+/// One word or phrase: where it must be found, and the optional matches that rank it.
+struct Word {
+    found: Box<dyn Query>,
+    boosts: Vec<Box<dyn Query>>,
+}
+
+/// Builds the tantivy query: each word or phrase must be found in the topic's text, and
+/// ranks higher found in the title or the body; filters narrow; exclusions remove. The
+/// clauses stay flat (one posting list per word to intersect), which is what keeps a query
+/// that matches most of a million posts fast.
 pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Query> {
     let mut analyzer = analyzer::query_analyzer();
-    let words: Vec<Box<dyn Query>> = parsed
+    let words: Vec<Word> = parsed
         .must
         .iter()
-        .filter_map(|text| clause(&mut analyzer, text, fields))
+        .filter_map(|text| word(&mut analyzer, text, fields))
         .collect();
-    let matched_any_words = !words.is_empty();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = match mode {
-        Match::All => words.into_iter().map(|q| (Occur::Must, q)).collect(),
-        // any word will do, but one must
-        Match::Any if matched_any_words => vec![(
-            Occur::Must,
-            Box::new(BooleanQuery::new(
-                words.into_iter().map(|q| (Occur::Should, q)).collect(),
-            )),
-        )],
-        Match::Any => vec![],
-    };
-    if !parsed.must.is_empty() && !matched_any_words {
+    if !parsed.must.is_empty() && words.is_empty() {
         return Box::new(EmptyQuery); // only punctuation: nothing can match
     }
+    let matched_any_words = !words.is_empty();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![];
+    let mut any = vec![];
+    for w in words {
+        match mode {
+            Match::All => clauses.push((Occur::Must, w.found)),
+            Match::Any => any.push((Occur::Should, w.found)),
+        }
+        clauses.extend(w.boosts.into_iter().map(|q| (Occur::Should, q)));
+    }
+    if !any.is_empty() {
+        // any word will do, but one must
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+    }
     for text in &parsed.must_not {
-        if let Some(q) = clause(&mut analyzer, text, fields) {
-            clauses.push((Occur::MustNot, q));
+        if let Some(w) = word(&mut analyzer, text, fields) {
+            clauses.push((Occur::MustNot, w.found));
         }
     }
     for (field, value) in [
@@ -172,22 +188,16 @@ pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Quer
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// One word or phrase over the three text fields.
-fn clause(analyzer: &mut TextAnalyzer, text: &str, fields: SearchFields) -> Option<Box<dyn Query>> {
+/// One word or phrase, analysed as the index analyses text.
+fn word(analyzer: &mut TextAnalyzer, text: &str, fields: SearchFields) -> Option<Word> {
     let terms = analyzer::terms(analyzer, text);
     if terms.is_empty() {
         return None;
     }
     let terms: Vec<(usize, String)> = terms.into_iter().take(MAX_PHRASE_TERMS).collect();
     let first = terms[0].0;
-    let per_field = [
-        (fields.title, 3.0),
-        (fields.body, 1.5),
-        (fields.replies, 1.0),
-    ]
-    .into_iter()
-    .map(|(field, boost)| {
-        let q: Box<dyn Query> = if terms.len() == 1 {
+    let in_field = |field: Field| -> Box<dyn Query> {
+        if terms.len() == 1 {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, &terms[0].1),
                 IndexRecordOption::WithFreqs,
@@ -198,14 +208,15 @@ fn clause(analyzer: &mut TextAnalyzer, text: &str, fields: SearchFields) -> Opti
                 .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
                 .collect();
             Box::new(PhraseQuery::new_with_offset(with_offsets))
-        };
-        (
-            Occur::Should,
-            Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
-        )
+        }
+    };
+    Some(Word {
+        found: in_field(fields.text),
+        boosts: vec![
+            Box::new(BoostQuery::new(in_field(fields.title), TITLE_BOOST)),
+            Box::new(BoostQuery::new(in_field(fields.body), BODY_BOOST)),
+        ],
     })
-    .collect();
-    Some(Box::new(BooleanQuery::new(per_field)))
 }
 
 #[cfg(test)]

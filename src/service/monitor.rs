@@ -108,17 +108,15 @@ pub fn after_commit(
 }
 
 fn record(c: &mut DbConn, mail: &Composer, m: &Monitor, id: TopicId) -> AppResult<bool> {
-    if !monitor::add_match(c, m.id, id, now())? {
+    let found = topic::find(c, id)?;
+    // a monitor hears of activity after it was made, also when a fresh index replays the log
+    if found.last_activity_at < m.created_at || !monitor::add_match(c, m.id, id, now())? {
         return Ok(false);
     }
     if m.notify == "none" || member::role_of(c, m.brand_id, m.created_by)?.is_none() {
         return Ok(true);
     }
-    let (found, owner, own_brand) = (
-        topic::find(c, id)?,
-        user::find(c, m.created_by)?,
-        brand::find(c, m.brand_id)?,
-    );
+    let (owner, own_brand) = (user::find(c, m.created_by)?, brand::find(c, m.brand_id)?);
     let topic_brand = brand::find(c, found.brand_id)?;
     let url = mail.topic_link(&topic_brand.slug, found.id, &found.title);
     if m.notify == "digest" {

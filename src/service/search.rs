@@ -82,13 +82,36 @@ pub fn search(c: &mut DbConn, index: &SearchIndex, input: &SearchInput) -> AppRe
         per_page as usize,
         ((page - 1) * per_page) as usize,
     )?;
+    let counts = found.counts;
     Ok(Results {
         items: checked(c, found.hits)?,
-        total: found.total,
-        facets: found.facets,
+        total: counts.total,
+        facets: Facets {
+            brand: brand_slugs(c, counts.brands)?,
+            kind: counts.kinds,
+            status: counts.statuses,
+        },
         page,
         per_page,
     })
+}
+
+/// The brands' counts by slug (the index knows brands by id).
+fn brand_slugs(
+    c: &mut DbConn,
+    counts: std::collections::BTreeMap<i64, u64>,
+) -> AppResult<std::collections::BTreeMap<String, u64>> {
+    use crate::db::schema::brands;
+    use diesel::prelude::*;
+    let ids: Vec<i64> = counts.keys().copied().collect();
+    let slugs: Vec<(i64, String)> = brands::table
+        .filter(brands::id.eq_any(&ids))
+        .select((brands::id, brands::slug))
+        .load(c)?;
+    Ok(slugs
+        .into_iter()
+        .filter_map(|(id, slug)| counts.get(&id).map(|n| (slug, *n)))
+        .collect())
 }
 
 /// Hits that still stand in the database: visible, not merged away. One query for all.
@@ -96,31 +119,42 @@ fn checked(c: &mut DbConn, hits: Vec<crate::search::Hit>) -> AppResult<Vec<Item>
     use crate::db::schema::{brands, topics};
     use diesel::prelude::*;
     let ids: Vec<crate::model::TopicId> = hits.iter().map(|h| h.topic).collect();
-    let rows: Vec<(
-        crate::model::TopicId,
-        String,
-        String,
-        String,
-        String,
-        String,
-    )> = topics::table
+    type Row = (
+        (
+            crate::model::TopicId,
+            String,
+            String,
+            String,
+            String,
+            String,
+        ),
+        bool,
+        Option<crate::model::TopicId>,
+    );
+    // visibility is checked here, not in SQL: filtering on `hidden` there led SQLite to
+    // walk the whole activity index instead of looking up the 20 ids
+    let rows: Vec<Row> = topics::table
         .inner_join(brands::table)
         .filter(topics::id.eq_any(&ids))
-        .filter(topics::hidden.eq(false))
-        .filter(topics::duplicate_of.is_null())
         .select((
-            topics::id,
-            topics::title,
-            topics::kind,
-            topics::status,
-            brands::slug,
-            brands::name,
+            (
+                topics::id,
+                topics::title,
+                topics::kind,
+                topics::status,
+                brands::slug,
+                brands::name,
+            ),
+            topics::hidden,
+            topics::duplicate_of,
         ))
         .load(c)?;
     let mut items = vec![];
     for hit in hits {
-        let Some((id, title, kind, status, slug, name)) =
-            rows.iter().find(|r| r.0 == hit.topic).cloned()
+        let Some(((id, title, kind, status, slug, name), _, _)) = rows
+            .iter()
+            .find(|(r, hidden, merged)| r.0 == hit.topic && !hidden && merged.is_none())
+            .cloned()
         else {
             continue;
         };

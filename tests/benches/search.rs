@@ -6,7 +6,8 @@
 //!    SQLite file, `rebuild` timed (what `kotae reindex` does), then a release server on that
 //!    data answers searches from 8 concurrent clients.
 //!
-//! KOTAE_BENCH_TOPICS changes the corpus size (default 100000).
+//! KOTAE_BENCH_TOPICS changes the corpus size (default 100000); KOTAE_BENCH_PART=freshness
+//! or scale runs one part.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -200,17 +201,94 @@ fn build_corpus(url: &str, topics: usize) {
     );
 }
 
+const QUERIES: [&str; 10] = [
+    "printer jam",
+    "toner leak",
+    "wifi network",
+    "印刷",
+    "自動ドア 感度",
+    "battery -screen",
+    "\"paper jam\"",
+    "firmware update crash",
+    "refund shipping",
+    "camera lens focus",
+];
+
+/// Each query's service time in the process, one at a time: where the time goes, without HTTP.
+fn engine_times(index: &kotae::search::SearchIndex) {
+    use kotae::search::{SortBy, query};
+    for text in QUERIES {
+        let q = query::build(&query::parse(text), index.field_set(), query::Match::All);
+        let runs = 20;
+        let started = Instant::now();
+        let mut total = 0;
+        for _ in 0..runs {
+            total = index
+                .search(q.as_ref(), SortBy::Relevance, 20, 0)
+                .expect("search")
+                .counts
+                .total;
+        }
+        println!(
+            "  in process: {text:<24} {total:>7} found, {:?} each",
+            started.elapsed() / runs
+        );
+        let searcher = index.searcher();
+        let t = Instant::now();
+        for _ in 0..runs {
+            searcher
+                .search(q.as_ref(), &tantivy::collector::Count)
+                .unwrap();
+        }
+        let count = t.elapsed() / runs;
+        let t = Instant::now();
+        for _ in 0..runs {
+            searcher
+                .search(
+                    q.as_ref(),
+                    &tantivy::collector::TopDocs::with_limit(20).order_by_score(),
+                )
+                .unwrap();
+        }
+        let top = t.elapsed() / runs;
+        let t = Instant::now();
+        for _ in 0..runs {
+            searcher
+                .search(
+                    q.as_ref(),
+                    &(
+                        tantivy::collector::TopDocs::with_limit(20).order_by_score(),
+                        tantivy::collector::Count,
+                    ),
+                )
+                .unwrap();
+        }
+        println!(
+            "      count {count:?} top {top:?} top+count {:?}",
+            t.elapsed() / runs
+        );
+    }
+}
+
 fn scale() {
     let topics: usize = std::env::var("KOTAE_BENCH_TOPICS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = dir.path().join("kotae.db").to_string_lossy().into_owned();
-    build_corpus(&url, topics);
+    let temp = tempfile::tempdir().expect("temp dir");
+    // KOTAE_BENCH_DIR keeps the corpus for a later run (or for profiling a server on it)
+    let kept = std::env::var("KOTAE_BENCH_DIR")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(temp.path());
+    let url = dir.join("kotae.db").to_string_lossy().into_owned();
+    if !std::path::Path::new(&url).exists() {
+        std::fs::create_dir_all(dir).expect("bench dir");
+        build_corpus(&url, topics);
+    }
     {
         let mut c = kotae::db::connect(&url).expect("database");
-        let index = kotae::search::SearchIndex::open(&dir.path().join("search")).expect("index");
+        let index = kotae::search::SearchIndex::open(&dir.join("search")).expect("index");
         let started = Instant::now();
         let count = kotae::search::indexer::rebuild(&mut c, &index).expect("rebuild");
         let secs = started.elapsed().as_secs_f64();
@@ -219,10 +297,15 @@ fn scale() {
             count * 10,
             (count * 10) as f64 / secs
         );
+        engine_times(&index);
     }
-    let mut server = Command::new(env!("CARGO_BIN_EXE_kotae"))
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kotae"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KOTAE_")) {
+        server.env_remove(key); // the bench's own settings are not the server's
+    }
+    let mut server = server
         .arg("serve")
-        .env("KOTAE_DATA_DIR", dir.path())
+        .env("KOTAE_DATA_DIR", dir)
         .env("KOTAE_DATABASE_URL", &url)
         .env("KOTAE_BIND", "127.0.0.1:0")
         .env("KOTAE_RATE_LIMITS", "off")
@@ -241,18 +324,7 @@ fn scale() {
         })
         .expect("address");
     std::thread::spawn(move || lines.for_each(drop));
-    let queries = [
-        "printer jam",
-        "toner leak",
-        "wifi network",
-        "印刷",
-        "自動ドア 感度",
-        "battery -screen",
-        "\"paper jam\"",
-        "firmware update crash",
-        "refund shipping",
-        "camera lens focus",
-    ];
+    let queries = QUERIES;
     let per_client = 500;
     let started = Instant::now();
     let handles: Vec<_> = (0..8)
@@ -298,6 +370,12 @@ fn scale() {
 }
 
 fn main() {
-    freshness();
-    scale();
+    // KOTAE_BENCH_PART=freshness or scale runs one part
+    let part = std::env::var("KOTAE_BENCH_PART").unwrap_or_default();
+    if part != "scale" {
+        freshness();
+    }
+    if part != "freshness" {
+        scale();
+    }
 }

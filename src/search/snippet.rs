@@ -1,0 +1,178 @@
+//! Snippets: the stretch of a hit's text with the most query terms, escaped, with each match
+//! in `<mark>`. The text is cut with the index's own analyser, so a match is exactly what the
+//! search matched, in every script.
+
+use std::collections::HashSet;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+/// How much of a text is looked at (bodies are capped at input anyway).
+const SCANNED_BYTES: usize = 20_000;
+/// Characters shown before the first match of the chosen stretch.
+const LEAD_CHARS: usize = 30;
+
+/// The best `max_chars` of `text` for `terms`; the start of the text when nothing matches.
+pub fn snippet(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    terms: &HashSet<String>,
+    max_chars: usize,
+) -> String {
+    let text = cut(text, SCANNED_BYTES);
+    let matches = matches(analyzer, text, terms);
+    let chars: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let char_at = |byte: usize| chars.partition_point(|&b| b < byte);
+    let first = best_start(&matches, &char_at, max_chars).map_or(0, |m| {
+        let at = char_at(matches[m].0);
+        at.saturating_sub(LEAD_CHARS.min(max_chars / 4))
+    });
+    let last = (first + max_chars).min(chars.len() - 1);
+    let (from, to) = (chars[first], chars[last]);
+    let mut out = String::with_capacity(to - from + 64);
+    if from > 0 {
+        out.push('…');
+    }
+    let mut at = from;
+    for &(start, end) in &matches {
+        if end <= from || start >= to {
+            continue;
+        }
+        let (start, end) = (start.max(from), end.min(to));
+        escape_into(&mut out, &text[at..start]);
+        out.push_str("<mark>");
+        escape_into(&mut out, &text[start..end]);
+        out.push_str("</mark>");
+        at = end;
+    }
+    escape_into(&mut out, &text[at..to]);
+    if to < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Byte ranges of the matched tokens, in order, overlapping ones joined (CJK bigrams overlap).
+fn matches(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    terms: &HashSet<String>,
+) -> Vec<(usize, usize)> {
+    let mut found: Vec<(usize, usize)> = vec![];
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        let token = stream.token();
+        if !terms.contains(&token.text) {
+            continue;
+        }
+        let (start, end) = (token.offset_from, token.offset_to);
+        match found.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => found.push((start, end)),
+        }
+    }
+    found
+}
+
+/// The match that starts the window holding the most matches.
+fn best_start(
+    matches: &[(usize, usize)],
+    char_at: &dyn Fn(usize) -> usize,
+    max_chars: usize,
+) -> Option<usize> {
+    let starts: Vec<usize> = matches.iter().map(|m| char_at(m.0)).collect();
+    let mut best: Option<(usize, usize)> = None;
+    let mut end = 0;
+    for (i, &start) in starts.iter().enumerate() {
+        end = end.max(i);
+        while end + 1 < starts.len() && starts[end + 1] < start + max_chars * 3 / 4 {
+            end += 1;
+        }
+        let held = end - i + 1;
+        if best.is_none_or(|(n, _)| held > n) {
+            best = Some((held, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+fn cut(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::analyzer;
+
+    fn terms(words: &[&str]) -> HashSet<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn marks_stemmed_matches_and_escapes_the_rest() {
+        let mut a = analyzer::index_analyzer();
+        let text = "My <b>sensors</b> keep failing & the door stays shut.";
+        assert_eq!(
+            snippet(&mut a, text, &terms(&["sensor", "fail"]), 200),
+            "My &lt;b&gt;<mark>sensors</mark>&lt;/b&gt; keep <mark>failing</mark> &amp; the door stays shut."
+        );
+    }
+
+    #[test]
+    fn japanese_bigrams_mark_the_whole_word() {
+        let mut a = analyzer::index_analyzer();
+        let text = "店の自動ドアの感度が悪いです";
+        assert_eq!(
+            snippet(&mut a, text, &terms(&["自動", "動ド", "ドア"]), 200),
+            "店の<mark>自動ドア</mark>の感度が悪いです"
+        );
+    }
+
+    #[test]
+    fn long_text_shows_the_stretch_with_the_matches() {
+        let mut a = analyzer::index_analyzer();
+        let text = format!(
+            "{} toner leak here {}",
+            "filler ".repeat(100),
+            "tail ".repeat(100)
+        );
+        let shown = snippet(&mut a, &text, &terms(&["toner", "leak"]), 60);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(
+            shown.contains("<mark>toner</mark> <mark>leak</mark>"),
+            "{shown}"
+        );
+        assert!(shown.chars().count() <= 62 + 26, "{shown}");
+    }
+
+    #[test]
+    fn no_match_shows_the_start() {
+        let mut a = analyzer::index_analyzer();
+        assert_eq!(snippet(&mut a, "短い本文", &terms(&["x"]), 200), "短い本文");
+        assert_eq!(snippet(&mut a, "", &terms(&["x"]), 200), "");
+    }
+}
