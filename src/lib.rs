@@ -5,6 +5,7 @@ pub mod app;
 pub mod authz;
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -251,5 +251,6 @@ pub fn rebuild(c: &mut DbConn, index: &SearchIndex) -> anyhow::Result<usize> {
     if ids.is_empty() {
         index.apply(vec![], last)?;
     }
+    index.compact()?;
     Ok(count)
 }

@@ -16,8 +16,7 @@ use anyhow::Context as _;
 use tantivy::collector::{Collector, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
@@ -68,16 +67,23 @@ fn schema() -> (Schema, Fields) {
             options
         }
     };
+    // whole values, with frequencies so a filter can join a plain conjunction (query.rs)
+    let filter = || {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs);
+        TextOptions::default().set_indexing_options(indexing)
+    };
     let fields = Fields {
         topic_id: builder.add_u64_field("topic_id", INDEXED | STORED | FAST),
         // title, body and replies: where words are found (query.rs)
         text: builder.add_text_field("text", text(false)),
         title: builder.add_text_field("title", text(true)),
         body: builder.add_text_field("body", text(true)),
-        brand: builder.add_text_field("brand", STRING | STORED),
-        kind: builder.add_text_field("kind", STRING | STORED),
-        status: builder.add_text_field("status", STRING | STORED),
-        product: builder.add_text_field("product", STRING),
+        brand: builder.add_text_field("brand", filter().set_stored()),
+        kind: builder.add_text_field("kind", filter().set_stored()),
+        status: builder.add_text_field("status", filter().set_stored()),
+        product: builder.add_text_field("product", filter()),
         created: builder.add_i64_field("created", FAST),
         facets: builder.add_u64_field(tally::FIELD, FAST),
     };
@@ -122,6 +128,10 @@ pub struct Facets {
 }
 
 const WRITER_MEMORY: usize = 50_000_000;
+/// Past this many matches a plain query ranks a shortlist (`best_of_candidates`) ...
+const BROAD: usize = 5_000;
+/// ... of this many; deeper pages rank every match.
+const CANDIDATES: usize = 100;
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (or starting it afresh when its schema is not
@@ -208,6 +218,27 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Merges every segment into one: after a rebuild, so every search sets up one segment,
+    /// not a dozen. Returns how many segments there were.
+    pub fn compact(&self) -> anyhow::Result<usize> {
+        let before = self.index.searchable_segment_ids()?.len();
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        // a background merge may take some of the segments first: then ask again
+        for _ in 0..50 {
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() <= 1 || writer.merge(&segments).wait().is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        drop(writer);
+        self.reader.reload()?;
+        Ok(before)
+    }
+
     fn document(&self, t: &IndexedTopic) -> TantivyDocument {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
@@ -229,20 +260,30 @@ impl SearchIndex {
         doc
     }
 
-    /// Runs a query built by `query::build`: one pass over the matches ranks them and
-    /// counts them by brand, kind and status.
+    /// Runs a query built by `query::build`: ranks the matches and counts them by brand,
+    /// kind and status.
     pub fn search(
         &self,
-        q: &dyn Query,
+        built: &query::Built,
         sort: SortBy,
         limit: usize,
         offset: usize,
     ) -> anyhow::Result<Found> {
         let searcher = self.reader.searcher();
+        let q = built.query.as_ref();
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
-        let (addresses, counts) = match sort {
-            SortBy::Relevance => ranked(&searcher, q, top.order_by_score())?,
-            SortBy::Newest => {
+        let (addresses, counts) = match (sort, &built.core) {
+            (SortBy::Relevance, Some(core)) if offset + limit <= CANDIDATES => {
+                let counts = searcher.search(q, &tally::Tally)?;
+                let best = if counts.total > BROAD {
+                    self.best_of_candidates(&searcher, q, core.as_ref(), limit.max(1), offset)?
+                } else {
+                    searcher.search(q, &top.order_by_score())?
+                };
+                (best, counts)
+            }
+            (SortBy::Relevance, _) => ranked(&searcher, q, top.order_by_score())?,
+            (SortBy::Newest, _) => {
                 let by_date = top.order_by_fast_field::<i64>("created", Order::Desc);
                 let (newest, counts) = ranked(&searcher, q, by_date)?;
                 (newest.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
@@ -275,18 +316,57 @@ impl SearchIndex {
         Ok(Found { hits, counts })
     }
 
-    /// Which of `ids` the query matches (for monitors, right after those were indexed).
-    pub fn matching_among(&self, q: &dyn Query, ids: &[TopicId]) -> anyhow::Result<Vec<TopicId>> {
+    /// For a query that matches most of the index: the best candidates by the plain
+    /// conjunction of its terms (which block-max WAND ranks without visiting most matches),
+    /// then scored by the whole query, title and body boosts included, and ranked.
+    fn best_of_candidates(
+        &self,
+        searcher: &Searcher,
+        q: &dyn Query,
+        core: &dyn Query,
+        limit: usize,
+        offset: usize,
+    ) -> anyhow::Result<Vec<(f32, DocAddress)>> {
+        use tantivy::DocSet as _;
+        use tantivy::query::{EnableScoring, Scorer as _};
+        let mut candidates: Vec<DocAddress> = searcher
+            .search(core, &TopDocs::with_limit(CANDIDATES).order_by_score())?
+            .into_iter()
+            .map(|(_, address)| address)
+            .collect();
+        candidates.sort();
+        let weight = q.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        let mut scored = Vec::with_capacity(candidates.len());
+        for segment in candidates.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let reader = searcher.segment_reader(segment[0].segment_ord);
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            for address in segment {
+                if scorer.seek(address.doc_id) == address.doc_id {
+                    scored.push((scorer.score(), *address));
+                }
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(scored.into_iter().skip(offset).take(limit).collect())
+    }
+
+    /// `q`, but only among the topics `ids`.
+    fn among(&self, q: &dyn Query, ids: &[TopicId]) -> tantivy::query::BooleanQuery {
         use tantivy::query::{BooleanQuery, Occur, TermSetQuery};
-        let searcher = self.reader.searcher();
         let among = TermSetQuery::new(
             ids.iter()
                 .map(|id| Term::from_field_u64(self.fields.topic_id, id.0 as u64)),
         );
-        let both = BooleanQuery::new(vec![
+        BooleanQuery::new(vec![
             (Occur::Must, q.box_clone()),
             (Occur::Must, Box::new(among)),
-        ]);
+        ])
+    }
+
+    /// Which of `ids` the query matches (for monitors, right after those were indexed).
+    pub fn matching_among(&self, q: &dyn Query, ids: &[TopicId]) -> anyhow::Result<Vec<TopicId>> {
+        let searcher = self.reader.searcher();
+        let both = self.among(q, ids);
         let top = TopDocs::with_limit(ids.len().max(1)).order_by_score();
         let mut found = vec![];
         for (_, address) in searcher.search(&both, &top)? {
@@ -327,4 +407,65 @@ where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
 {
     Ok(searcher.search(q, &(top, tally::Tally))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topic(id: i64, title: &str, body: &str, replies: &str) -> IndexedTopic {
+        IndexedTopic {
+            id: TopicId(id),
+            brand_id: 1 + id % 3,
+            brand: format!("brand{}", 1 + id % 3),
+            kind: "question".into(),
+            status: "open".into(),
+            product: None,
+            title: title.into(),
+            body: body.into(),
+            replies: replies.into(),
+            created_at: id,
+        }
+    }
+
+    #[test]
+    fn a_broad_query_ranks_its_shortlist_as_the_whole_query_would() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = SearchIndex::open(dir.path()).expect("index");
+        let docs = (1..=BROAD as i64 + 1000)
+            .map(|id| {
+                let doc = match id % 400 {
+                    0 => topic(id, "Printer jams", "Since Monday.", "Printer reply."),
+                    1..=3 => topic(id, "Jams", "My printer jams.", "A printer reply."),
+                    _ => topic(id, "Something else", "Nothing here.", "A printer reply."),
+                };
+                (TopicId(id), Some(doc))
+            })
+            .collect();
+        index.apply(docs, 1).expect("indexed");
+        let parsed = query::parse("printer");
+        let built = query::build(&parsed, index.field_set(), query::Match::All);
+        assert!(built.core.is_some(), "a plain query");
+        let shortlist = index
+            .search(&built, SortBy::Relevance, 20, 0)
+            .expect("search");
+        let exhaustive = query::Built {
+            query: built.query.box_clone(),
+            core: None,
+        };
+        let all = index
+            .search(&exhaustive, SortBy::Relevance, 20, 0)
+            .expect("search");
+        assert_eq!(shortlist.counts.total, BROAD + 1000);
+        assert_eq!(shortlist.counts.total, all.counts.total);
+        assert_eq!(shortlist.counts.brands, all.counts.brands);
+        let ids = |found: &Found| found.hits.iter().map(|h| h.topic.0).collect::<Vec<_>>();
+        assert_eq!(ids(&shortlist), ids(&all));
+        assert!(
+            ids(&all).iter().take(15).all(|id| id % 400 == 0),
+            "titles first"
+        );
+        let in_body = |id: &i64| (1..=3).contains(&(id % 400));
+        assert!(ids(&all)[15..].iter().all(in_body), "then bodies");
+    }
 }

@@ -129,17 +129,39 @@ pub enum Match {
 const TITLE_BOOST: f32 = 2.0;
 const BODY_BOOST: f32 = 0.5;
 
-/// One word or phrase: where it must be found, and the optional matches that rank it.
+/// One word or phrase: the queries that must all match, and those that rank it.
 struct Word {
-    found: Box<dyn Query>,
+    found: Vec<Box<dyn Query>>,
     boosts: Vec<Box<dyn Query>>,
+    /// Found by single terms alone (no positions needed).
+    terms_only: bool,
+}
+
+/// Queries that must all match, as one.
+fn all_of(mut found: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if found.len() == 1 {
+        return found.remove(0);
+    }
+    let all = found.into_iter().map(|q| (Occur::Must, q)).collect();
+    Box::new(BooleanQuery::new(all))
+}
+
+/// A query ready to run.
+pub struct Built {
+    /// What matches and how it ranks.
+    pub query: Box<dyn Query>,
+    /// The same matches as a plain conjunction of terms in one field, when the query is one
+    /// (no phrases, exclusions or "any" matching): tantivy ranks that with block-max WAND,
+    /// skipping most documents, so a query that matches most of the index can still pick
+    /// its best candidates fast (see `SearchIndex::search`).
+    pub core: Option<Box<dyn Query>>,
 }
 
 /// Builds the tantivy query: each word or phrase must be found in the topic's text, and
 /// ranks higher found in the title or the body; filters narrow; exclusions remove. The
-/// clauses stay flat (one posting list per word to intersect), which is what keeps a query
+/// clauses stay flat (one posting list per term to intersect), which is what keeps a query
 /// that matches most of a million posts fast.
-pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Query> {
+pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Built {
     let mut analyzer = analyzer::query_analyzer();
     let words: Vec<Word> = parsed
         .must
@@ -147,17 +169,27 @@ pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Quer
         .filter_map(|text| word(&mut analyzer, text, fields))
         .collect();
     if !parsed.must.is_empty() && words.is_empty() {
-        return Box::new(EmptyQuery); // only punctuation: nothing can match
+        // only punctuation: nothing can match
+        return Built {
+            query: Box::new(EmptyQuery),
+            core: None,
+        };
     }
     let matched_any_words = !words.is_empty();
+    let mut plain = mode == Match::All && parsed.must_not.is_empty() && matched_any_words;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![];
+    let mut core: Vec<Box<dyn Query>> = vec![];
     let mut any = vec![];
     for w in words {
-        match mode {
-            Match::All => clauses.push((Occur::Must, w.found)),
-            Match::Any => any.push((Occur::Should, w.found)),
-        }
+        plain &= w.terms_only;
         clauses.extend(w.boosts.into_iter().map(|q| (Occur::Should, q)));
+        match mode {
+            Match::All => {
+                core.extend(w.found.iter().map(|q| q.box_clone()));
+                clauses.extend(w.found.into_iter().map(|q| (Occur::Must, q)));
+            }
+            Match::Any => any.push((Occur::Should, all_of(w.found))),
+        }
     }
     if !any.is_empty() {
         // any word will do, but one must
@@ -165,7 +197,7 @@ pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Quer
     }
     for text in &parsed.must_not {
         if let Some(w) = word(&mut analyzer, text, fields) {
-            clauses.push((Occur::MustNot, w.found));
+            clauses.push((Occur::MustNot, all_of(w.found)));
         }
     }
     for (field, value) in [
@@ -176,46 +208,66 @@ pub fn build(parsed: &Parsed, fields: SearchFields, mode: Match) -> Box<dyn Quer
     ] {
         if let Some(value) = value {
             let term = Term::from_field_text(field, value);
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-            ));
+            // with frequencies, so a filtered query is still a plain conjunction of terms
+            let filter = TermQuery::new(term, IndexRecordOption::WithFreqs);
+            core.push(Box::new(filter.clone()));
+            clauses.push((Occur::Must, Box::new(filter)));
         }
     }
     if !matched_any_words {
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
-    Box::new(BooleanQuery::new(clauses))
+    let core: Option<Box<dyn Query>> = match core.len() {
+        _ if !plain => None,
+        1 => core.pop(),
+        _ => Some(Box::new(BooleanQuery::new(
+            core.into_iter().map(|q| (Occur::Must, q)).collect(),
+        ))),
+    };
+    Built {
+        query: Box::new(BooleanQuery::new(clauses)),
+        core,
+    }
 }
 
-/// One word or phrase, analysed as the index analyses text.
+/// One word or quoted phrase, analysed as the index analyses text. A phrase must match in
+/// order; a word that analyses into several terms (a run of Japanese text, "e-mail") needs
+/// all of them, as Lucene's and Elasticsearch's CJK matching does.
 fn word(analyzer: &mut TextAnalyzer, text: &str, fields: SearchFields) -> Option<Word> {
     let terms = analyzer::terms(analyzer, text);
     if terms.is_empty() {
         return None;
     }
     let terms: Vec<(usize, String)> = terms.into_iter().take(MAX_PHRASE_TERMS).collect();
+    let phrase = terms.len() > 1 && text.contains(char::is_whitespace);
     let first = terms[0].0;
-    let in_field = |field: Field| -> Box<dyn Query> {
-        if terms.len() == 1 {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, &terms[0].1),
-                IndexRecordOption::WithFreqs,
-            ))
-        } else {
+    let in_field = |field: Field| -> Vec<Box<dyn Query>> {
+        if phrase {
             let with_offsets = terms
                 .iter()
                 .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
                 .collect();
-            Box::new(PhraseQuery::new_with_offset(with_offsets))
+            return vec![Box::new(PhraseQuery::new_with_offset(with_offsets))];
         }
+        terms
+            .iter()
+            .map(|(_, t)| {
+                let term = Term::from_field_text(field, t);
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+            })
+            .collect()
+    };
+    let boosted = |field: Field, boost: f32| {
+        in_field(field)
+            .into_iter()
+            .map(move |q| Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>)
     };
     Some(Word {
         found: in_field(fields.text),
-        boosts: vec![
-            Box::new(BoostQuery::new(in_field(fields.title), TITLE_BOOST)),
-            Box::new(BoostQuery::new(in_field(fields.body), BODY_BOOST)),
-        ],
+        boosts: boosted(fields.title, TITLE_BOOST)
+            .chain(boosted(fields.body, BODY_BOOST))
+            .collect(),
+        terms_only: !phrase,
     })
 }
 

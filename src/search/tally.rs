@@ -43,6 +43,7 @@ pub struct SegmentTally {
     statuses: [u64; 256],
     brands: Vec<u64>,
     far_brands: HashMap<u64, u64>,
+    block: Vec<u64>,
 }
 
 impl Collector for Tally {
@@ -67,6 +68,7 @@ impl Collector for Tally {
             statuses: [0; 256],
             brands: vec![0; (top_brand.min(DENSE_BRANDS) + 1) as usize],
             far_brands: HashMap::new(),
+            block: vec![0; tantivy::COLLECT_BLOCK_BUFFER_LEN],
         })
     }
 
@@ -92,6 +94,18 @@ fn add<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
     }
 }
 
+impl SegmentTally {
+    fn count(&mut self, packed: u64) {
+        self.kinds[(packed >> 8 & 0xff) as usize] += 1;
+        self.statuses[(packed & 0xff) as usize] += 1;
+        let brand = packed >> 16;
+        match self.brands.get_mut(brand as usize) {
+            Some(n) => *n += 1,
+            None => *self.far_brands.entry(brand).or_default() += 1,
+        }
+    }
+}
+
 impl SegmentCollector for SegmentTally {
     type Fruit = Counts;
 
@@ -108,13 +122,25 @@ impl SegmentCollector for SegmentTally {
                 None => return,
             }
         };
-        self.kinds[(packed >> 8 & 0xff) as usize] += 1;
-        self.statuses[(packed & 0xff) as usize] += 1;
-        let brand = packed >> 16;
-        match self.brands.get_mut(brand as usize) {
-            Some(n) => *n += 1,
-            None => *self.far_brands.entry(brand).or_default() += 1,
+        self.count(packed);
+    }
+
+    /// Without scores (the usual way here), a block of matches at a time.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let Some(column) = self.column.as_ref().filter(|_| self.dense) else {
+            for &doc in docs {
+                self.collect(doc, 0.0);
+            }
+            return;
+        };
+        self.total += docs.len();
+        let mut block = std::mem::take(&mut self.block);
+        block.resize(docs.len(), 0);
+        column.values.get_vals(docs, &mut block);
+        for &packed in &block {
+            self.count(packed);
         }
+        self.block = block;
     }
 
     fn harvest(self) -> Counts {

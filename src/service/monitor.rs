@@ -100,7 +100,7 @@ pub fn after_commit(
     for m in monitor::all(c)? {
         let parsed = query::parse(&m.query);
         let q = query::build(&parsed, index.field_set(), Match::All);
-        for id in index.matching_among(q.as_ref(), ids)? {
+        for id in index.matching_among(q.query.as_ref(), ids)? {
             told += usize::from(db::write_transaction(c, |c| record(c, mail, &m, id))?);
         }
     }

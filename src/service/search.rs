@@ -77,7 +77,7 @@ pub fn search(c: &mut DbConn, index: &SearchIndex, input: &SearchInput) -> AppRe
     };
     let q = query::build(&parsed, index.field_set(), Match::All);
     let found = index.search(
-        q.as_ref(),
+        &q,
         sort,
         per_page as usize,
         ((page - 1) * per_page) as usize,
@@ -190,6 +190,6 @@ pub fn similar(
     }
     parsed.brand = Some(found_brand.slug);
     let q = query::build(&parsed, index.field_set(), Match::Any);
-    let found = index.search(q.as_ref(), SortBy::Relevance, 5, 0)?;
+    let found = index.search(&q, SortBy::Relevance, 5, 0)?;
     checked(c, found.hits)
 }

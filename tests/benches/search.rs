@@ -6,7 +6,11 @@
 //!    SQLite file, `rebuild` timed (what `kotae reindex` does), then a release server on that
 //!    data answers searches from 8 concurrent clients.
 //!
-//! KOTAE_BENCH_TOPICS changes the corpus size (default 100000); KOTAE_BENCH_PART=freshness
+//! The corpus is natural text by default (kotae::corpus: Zipf-distributed words, English and
+//! Japanese topics) searched with 100 queries of one to three words, phrases, exclusions and
+//! Japanese; KOTAE_BENCH_CORPUS=dense makes every word of a 52-word vocabulary appear in
+//! nearly every topic instead (the worst case). KOTAE_BENCH_TOPICS changes the corpus size
+//! (default 100000); KOTAE_BENCH_DIR keeps the corpus between runs; KOTAE_BENCH_PART=freshness
 //! or scale runs one part.
 
 #[path = "../common/mod.rs"]
@@ -145,7 +149,77 @@ fn freshness() {
     );
 }
 
-fn build_corpus(url: &str, topics: usize) {
+/// The corpus's text: "natural" (the default: Zipf-distributed words over a vocabulary of
+/// thousands, English and Japanese topics) or "dense" (KOTAE_BENCH_CORPUS=dense: every word
+/// of a 52-word vocabulary in nearly every topic, the worst case for a search engine).
+enum Text {
+    Natural(kotae::corpus::Corpus),
+    Dense(Rng),
+}
+
+impl Text {
+    fn from_env() -> Text {
+        match std::env::var("KOTAE_BENCH_CORPUS").as_deref() {
+            Ok("dense") => Text::Dense(Rng(0x9E37_79B9_7F4A_7C15)),
+            _ => Text::Natural(kotae::corpus::Corpus::new(0x9E37_79B9_7F4A_7C15)),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Text::Natural(_) => "natural",
+            Text::Dense(_) => "dense",
+        }
+    }
+
+    /// Title, body and nine replies.
+    fn topic(&mut self) -> (String, String, Vec<String>) {
+        match self {
+            Text::Dense(rng) => (
+                rng.sentence(6),
+                rng.sentence(30),
+                (0..9).map(|_| rng.sentence(25)).collect(),
+            ),
+            Text::Natural(corpus) => {
+                let japanese = corpus.rng.chance(0.3);
+                let title = corpus.title(japanese);
+                let length = corpus.length(15, 150);
+                let body = corpus.text(japanese, length);
+                let replies = (0..9)
+                    .map(|_| {
+                        let length = corpus.length(8, 80);
+                        corpus.text(japanese, length)
+                    })
+                    .collect();
+                (title, body, replies)
+            }
+        }
+    }
+
+    /// What the clients search for: for the natural corpus, 100 queries of the words people
+    /// search with (not the most common ones), one to three words, phrases, exclusions,
+    /// Japanese.
+    fn queries(&self) -> Vec<String> {
+        if let Text::Dense(_) = self {
+            return QUERIES.iter().map(|q| q.to_string()).collect();
+        }
+        let mut corpus = kotae::corpus::Corpus::new(99);
+        let from = kotae::corpus::FUNCTION_WORDS;
+        (0..100)
+            .map(|i| match i % 10 {
+                0..=3 => corpus.words(false, 2, from).join(" "),
+                4 => corpus.words(false, 1, from).join(" "),
+                5 => corpus.words(false, 3, from).join(" "),
+                6 => format!("\"{}\"", corpus.words(false, 2, from).join(" ")),
+                7 => corpus.words(true, 1, 5).join(" "),
+                8 => corpus.words(true, 2, 5).join(" "),
+                _ => corpus.words(false, 2, from).join(" -"),
+            })
+            .collect()
+    }
+}
+
+fn build_corpus(url: &str, topics: usize, text: &mut Text) {
     let mut c = kotae::db::connect(url).expect("database");
     kotae::db::migrate::run(&mut c).expect("migrations");
     let now = "2026-11-23 00:00:00";
@@ -160,18 +234,21 @@ fn build_corpus(url: &str, topics: usize) {
     ))
     .execute(&mut c)
     .expect("brand");
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let started = Instant::now();
     diesel::sql_query("BEGIN").execute(&mut c).expect("begin");
     for chunk in 0..topics.div_ceil(500) {
         let first = chunk * 500;
         let last = (first + 500).min(topics);
         let mut values = vec![];
-        for _ in first..last {
-            let (title, body) = (rng.sentence(6), rng.sentence(30));
+        let mut replies = vec![];
+        for id in first + 1..=last {
+            let (title, body, answers) = text.topic();
             values.push(format!(
                 "(1, 1, 'question', '{title}', '{body}', '{body}', 'open', '{now}', '{now}', 9)"
             ));
+            for answer in answers {
+                replies.push(format!("({id}, 1, '{answer}', '{answer}', '{now}')"));
+            }
         }
         diesel::sql_query(format!(
             "INSERT INTO topics (brand_id, author_id, kind, title, body, body_html, status, created_at, last_activity_at, reply_count) VALUES {}",
@@ -179,13 +256,6 @@ fn build_corpus(url: &str, topics: usize) {
         ))
         .execute(&mut c)
         .expect("topics");
-        let mut replies = vec![];
-        for id in first + 1..=last {
-            for _ in 0..9 {
-                let text = rng.sentence(25);
-                replies.push(format!("({id}, 1, '{text}', '{text}', '{now}')"));
-            }
-        }
         diesel::sql_query(format!(
             "INSERT INTO replies (topic_id, author_id, body, body_html, created_at) VALUES {}",
             replies.join(",")
@@ -195,7 +265,8 @@ fn build_corpus(url: &str, topics: usize) {
     }
     diesel::sql_query("COMMIT").execute(&mut c).expect("commit");
     println!(
-        "corpus: {topics} topics, {} posts written in {:.1} s",
+        "corpus ({}): {topics} topics, {} posts written in {:.1} s",
+        text.name(),
         topics * 10,
         started.elapsed().as_secs_f64()
     );
@@ -214,58 +285,55 @@ const QUERIES: [&str; 10] = [
     "camera lens focus",
 ];
 
-/// Each query's service time in the process, one at a time: where the time goes, without HTTP.
-fn engine_times(index: &kotae::search::SearchIndex) {
+/// Each query's service time in the process, one at a time, without HTTP; the slowest
+/// five also with tantivy's Count and TopDocs alone, to show where their time goes.
+fn engine_times(index: &kotae::search::SearchIndex, queries: &[String]) {
     use kotae::search::{SortBy, query};
-    for text in QUERIES {
+    use tantivy::collector::{Count, TopDocs};
+    let runs = 5;
+    let mut times = vec![];
+    for text in queries {
         let q = query::build(&query::parse(text), index.field_set(), query::Match::All);
-        let runs = 20;
         let started = Instant::now();
         let mut total = 0;
         for _ in 0..runs {
-            total = index
-                .search(q.as_ref(), SortBy::Relevance, 20, 0)
-                .expect("search")
-                .counts
-                .total;
+            let found = index.search(&q, SortBy::Relevance, 20, 0);
+            total = found.expect("search").counts.total;
         }
+        times.push((started.elapsed() / runs, total, text, q));
+    }
+    times.sort_by_key(|t| t.0);
+    let sorted: Vec<Duration> = times.iter().map(|t| t.0).collect();
+    println!(
+        "in process, {} queries one at a time: p50 {:?} p99 {:?} max {:?}",
+        times.len(),
+        percentile(&sorted, 0.5),
+        percentile(&sorted, 0.99),
+        sorted[sorted.len() - 1]
+    );
+    let searcher = index.searcher();
+    let time = |run: &dyn Fn()| {
+        let started = Instant::now();
+        for _ in 0..runs {
+            run();
+        }
+        started.elapsed() / runs
+    };
+    for (took, total, text, q) in times.iter().rev().take(5) {
+        let count = time(&|| drop(searcher.search(q.query.as_ref(), &Count)));
+        let top = TopDocs::with_limit(20).order_by_score();
+        let top = time(&|| drop(searcher.search(q.query.as_ref(), &top)));
+        let plain = match &q.core {
+            Some(core) => {
+                let shortlist = TopDocs::with_limit(100).order_by_score();
+                let took = time(&|| drop(searcher.search(core.as_ref(), &shortlist)));
+                format!("plain, shortlist {took:?}")
+            }
+            None => "not plain".to_string(),
+        };
+        let tally = time(&|| drop(searcher.search(q.query.as_ref(), &kotae::search::tally::Tally)));
         println!(
-            "  in process: {text:<24} {total:>7} found, {:?} each",
-            started.elapsed() / runs
-        );
-        let searcher = index.searcher();
-        let t = Instant::now();
-        for _ in 0..runs {
-            searcher
-                .search(q.as_ref(), &tantivy::collector::Count)
-                .unwrap();
-        }
-        let count = t.elapsed() / runs;
-        let t = Instant::now();
-        for _ in 0..runs {
-            searcher
-                .search(
-                    q.as_ref(),
-                    &tantivy::collector::TopDocs::with_limit(20).order_by_score(),
-                )
-                .unwrap();
-        }
-        let top = t.elapsed() / runs;
-        let t = Instant::now();
-        for _ in 0..runs {
-            searcher
-                .search(
-                    q.as_ref(),
-                    &(
-                        tantivy::collector::TopDocs::with_limit(20).order_by_score(),
-                        tantivy::collector::Count,
-                    ),
-                )
-                .unwrap();
-        }
-        println!(
-            "      count {count:?} top {top:?} top+count {:?}",
-            t.elapsed() / runs
+            "  {text:<32} {total:>7} found, {plain}: {took:?} (Count alone {count:?}, tally {tally:?}, TopDocs of all {top:?})"
         );
     }
 }
@@ -281,11 +349,16 @@ fn scale() {
         .ok()
         .map(std::path::PathBuf::from);
     let dir = kept.as_deref().unwrap_or(temp.path());
-    let url = dir.join("kotae.db").to_string_lossy().into_owned();
+    let mut text = Text::from_env();
+    let url = dir
+        .join(format!("kotae-{}.db", text.name()))
+        .to_string_lossy()
+        .into_owned();
     if !std::path::Path::new(&url).exists() {
         std::fs::create_dir_all(dir).expect("bench dir");
-        build_corpus(&url, topics);
+        build_corpus(&url, topics, &mut text);
     }
+    let queries = text.queries();
     {
         let mut c = kotae::db::connect(&url).expect("database");
         let index = kotae::search::SearchIndex::open(&dir.join("search")).expect("index");
@@ -297,7 +370,7 @@ fn scale() {
             count * 10,
             (count * 10) as f64 / secs
         );
-        engine_times(&index);
+        engine_times(&index, &queries);
     }
     let mut server = Command::new(env!("CARGO_BIN_EXE_kotae"));
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KOTAE_")) {
@@ -324,12 +397,12 @@ fn scale() {
         })
         .expect("address");
     std::thread::spawn(move || lines.for_each(drop));
-    let queries = QUERIES;
+    let queries = std::sync::Arc::new(queries);
     let per_client = 500;
     let started = Instant::now();
     let handles: Vec<_> = (0..8)
         .map(|n| {
-            let base = base.clone();
+            let (base, queries) = (base.clone(), queries.clone());
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .http_status_as_error(false)
@@ -337,7 +410,7 @@ fn scale() {
                     .into();
                 let mut took = vec![];
                 for i in 0..per_client {
-                    let q = queries[(i + n) % queries.len()];
+                    let q = &queries[(i * 8 + n) % queries.len()];
                     let url = format!(
                         "{base}/api/v1/search?{}",
                         serde_urlencoded::to_string([("q", q)]).expect("q")
@@ -358,8 +431,9 @@ fn scale() {
     let secs = started.elapsed().as_secs_f64();
     took.sort();
     println!(
-        "search over {} posts, 8 clients, {} requests: {:.0} req/s, p50 {:?} p99 {:?}",
+        "search over {} posts ({} corpus), 8 clients, {} requests: {:.0} req/s, p50 {:?} p99 {:?}",
         topics * 10,
+        text.name(),
         took.len(),
         took.len() as f64 / secs,
         percentile(&took, 0.5),
