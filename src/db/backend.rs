@@ -18,6 +18,9 @@ pub fn prepare_connection(c: &mut DbConn) -> QueryResult<()> {
             sql_query("PRAGMA journal_mode = WAL").execute(c)?;
             sql_query("PRAGMA synchronous = NORMAL").execute(c)?;
             sql_query("PRAGMA foreign_keys = ON").execute(c)?;
+            // statistics for the query planner, bounded in time (SQLite's advice for
+            // long-lived connections); without them it once walked a whole index
+            sql_query("PRAGMA optimize = 0x10002").execute(c)?;
             Ok(())
         }
         DbConn::Postgres(c) => {
@@ -25,6 +28,15 @@ pub fn prepare_connection(c: &mut DbConn) -> QueryResult<()> {
             Ok(())
         }
     }
+}
+
+/// Refreshes the query planner's statistics where they went stale: SQLite's bounded
+/// `PRAGMA optimize` (PostgreSQL's autovacuum does this by itself).
+pub fn refresh_statistics(c: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = c {
+        sql_query("PRAGMA optimize").execute(c)?;
+    }
+    Ok(())
 }
 
 /// Runs `work` in a transaction that may write. On SQLite it begins IMMEDIATE, taking the

@@ -32,6 +32,7 @@ pub fn sweep(c: &mut DbConn) -> QueryResult<usize> {
     )
     .execute(c)?;
     removed += crate::model::invitation::delete_expired(c, at)?;
+    crate::db::backend::refresh_statistics(c)?;
     Ok(removed)
 }
 

@@ -21,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
+use kotae::corpus::Rng;
 use serde_json::json;
 
 const WORDS: [&str; 40] = [
@@ -80,33 +81,19 @@ const JA: [&str; 12] = [
     "保証",
 ];
 
-/// A small, fast, seeded generator (xorshift) so every run builds the same corpus.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[(self.next() % from.len() as u64) as usize]
-    }
-
-    fn sentence(&mut self, words: usize) -> String {
-        (0..words)
-            .map(|_| {
-                if self.next().is_multiple_of(5) {
-                    self.pick(&JA)
-                } else {
-                    self.pick(&WORDS)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+/// A sentence of the dense corpus: every fifth word Japanese.
+fn dense_sentence(rng: &mut Rng, words: usize) -> String {
+    (0..words)
+        .map(|_| {
+            let from: &[&str] = if rng.next_u64().is_multiple_of(5) {
+                &JA
+            } else {
+                &WORDS
+            };
+            from[rng.below(from.len())]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -160,7 +147,7 @@ enum Text {
 impl Text {
     fn from_env() -> Text {
         match std::env::var("KOTAE_BENCH_CORPUS").as_deref() {
-            Ok("dense") => Text::Dense(Rng(0x9E37_79B9_7F4A_7C15)),
+            Ok("dense") => Text::Dense(Rng::new(0x9E37_79B9_7F4A_7C15)),
             _ => Text::Natural(kotae::corpus::Corpus::new(0x9E37_79B9_7F4A_7C15)),
         }
     }
@@ -176,9 +163,9 @@ impl Text {
     fn topic(&mut self) -> (String, String, Vec<String>) {
         match self {
             Text::Dense(rng) => (
-                rng.sentence(6),
-                rng.sentence(30),
-                (0..9).map(|_| rng.sentence(25)).collect(),
+                dense_sentence(rng, 6),
+                dense_sentence(rng, 30),
+                (0..9).map(|_| dense_sentence(rng, 25)).collect(),
             ),
             Text::Natural(corpus) => {
                 let japanese = corpus.rng.chance(0.3);
