@@ -16,8 +16,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
@@ -363,27 +362,14 @@ fn scale() {
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KOTAE_")) {
         server.env_remove(key); // the bench's own settings are not the server's
     }
-    let mut server = server
+    server
         .arg("serve")
         .env("KOTAE_DATA_DIR", dir)
         .env("KOTAE_DATABASE_URL", &url)
         .env("KOTAE_BIND", "127.0.0.1:0")
         .env("KOTAE_RATE_LIMITS", "off")
-        .env("KOTAE_LOG", "warn,kotae=info,kotae::http=warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let base = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split("listening on ")
-                .nth(1)
-                .map(|r| r.split_whitespace().next().unwrap_or_default().to_string())
-        })
-        .expect("address");
-    std::thread::spawn(move || lines.for_each(drop));
+        .env("KOTAE_LOG", "warn,kotae=info,kotae::http=warn");
+    let (mut server, base) = common::spawn_server(server);
     let queries = std::sync::Arc::new(queries);
     let per_client = 500;
     let started = Instant::now();

@@ -256,7 +256,7 @@ impl TestApp {
 }
 
 /// Spawns a server and waits for its "listening on" line: the child and its base URL.
-fn spawn_server(mut command: Command) -> (Child, String) {
+pub fn spawn_server(mut command: Command) -> (Child, String) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
