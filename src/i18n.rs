@@ -106,6 +106,22 @@ pub fn t_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     text
 }
 
+/// A span of time at a glance: "45s", "12m", "2h 5m", "3d 4h" (in Japanese "2時間5分").
+pub fn duration_text(lang: Lang, secs: i64) -> String {
+    let secs = secs.max(0);
+    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (lang, days, hours, mins) {
+        (Lang::En, 0, 0, 0) => format!("{secs}s"),
+        (Lang::En, 0, 0, _) => format!("{mins}m"),
+        (Lang::En, 0, _, _) => format!("{hours}h {mins}m"),
+        (Lang::En, _, _, _) => format!("{days}d {hours}h"),
+        (Lang::Ja, 0, 0, 0) => format!("{secs}秒"),
+        (Lang::Ja, 0, 0, _) => format!("{mins}分"),
+        (Lang::Ja, 0, _, _) => format!("{hours}時間{mins}分"),
+        (Lang::Ja, _, _, _) => format!("{days}日{hours}時間"),
+    }
+}
+
 /// Loads the catalogs now, so a broken one stops start-up rather than a request.
 pub fn load_catalogs() {
     LazyLock::force(&CATALOGS);
@@ -119,6 +135,22 @@ pub fn keys(lang: Lang) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_at_a_glance_in_both_languages() {
+        assert_eq!(super::duration_text(Lang::En, 45), "45s");
+        assert_eq!(super::duration_text(Lang::En, 12 * 60 + 5), "12m");
+        assert_eq!(super::duration_text(Lang::En, 2 * 3600 + 5 * 60), "2h 5m");
+        assert_eq!(
+            super::duration_text(Lang::En, 3 * 86_400 + 4 * 3600),
+            "3d 4h"
+        );
+        assert_eq!(
+            super::duration_text(Lang::Ja, 2 * 3600 + 5 * 60),
+            "2時間5分"
+        );
+        assert_eq!(super::duration_text(Lang::Ja, -5), "0秒");
+    }
+
     use super::*;
 
     #[test]

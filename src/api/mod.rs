@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod communities;
 pub mod escalations;
+pub mod insights;
 pub mod json;
 pub mod search;
 pub mod staff;
@@ -124,6 +125,16 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/saved-replies/{id}",
         web::delete().to(staff::delete_saved_reply),
+    )
+    .route("/brands/{slug}/insights", web::get().to(insights::brand))
+    .route("/admin/insights", web::get().to(insights::site))
+    .route(
+        "/brands/{slug}/champions/{username}",
+        web::put().to(insights::champion),
+    )
+    .route(
+        "/brands/{slug}/champions/{username}",
+        web::delete().to(insights::champion),
     )
     .route("/brands/{slug}/queue", web::get().to(staff::queue))
     .route("/brands/{slug}/queue/bulk", web::post().to(staff::bulk))

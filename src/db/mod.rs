@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, and the
 //! bridge that moves every unit of work off the async executor.
 
+pub mod aggregate;
 pub mod backend;
 pub mod migrate;
 pub mod schema;

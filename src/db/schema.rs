@@ -374,6 +374,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    brand_champions (brand_id, user_id) {
+        brand_id -> BigInt,
+        user_id -> BigInt,
+        granted_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
@@ -388,9 +397,11 @@ diesel::joinable!(internal_notes -> users (author_id));
 diesel::joinable!(flags -> topics (topic_id));
 diesel::joinable!(monitor_matches -> topics (topic_id));
 diesel::joinable!(escalations -> topics (topic_id));
+diesel::joinable!(brand_champions -> users (user_id));
 diesel::joinable!(escalation_recipients -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    brand_champions,
     sessions,
     account_tokens,
     outbox_emails,

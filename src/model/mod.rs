@@ -2,12 +2,14 @@
 
 pub mod account_token;
 pub mod brand;
+pub mod champion;
 pub mod claim;
 pub mod escalation;
 pub mod event;
 pub mod flag;
 pub mod follow;
 pub mod ids;
+pub mod insights;
 pub mod invitation;
 pub mod me_too;
 pub mod member;
@@ -29,4 +31,12 @@ pub use ids::*;
 /// The current time as stored in the database (UTC, no zone).
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+/// Serialises a stored time as RFC 3339 in UTC (`serialize_with`), as API.md promises.
+pub fn rfc3339<S: serde::Serializer>(at: &chrono::NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(
+        &at.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
 }

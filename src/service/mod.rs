@@ -4,6 +4,7 @@ pub mod account;
 pub mod brand;
 pub mod claim;
 pub mod escalation;
+pub mod insights;
 pub mod moderation;
 pub mod monitor;
 pub mod notify;

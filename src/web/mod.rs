@@ -4,11 +4,13 @@ pub mod accounts;
 pub mod admin;
 pub mod assets;
 pub mod brands;
+pub mod charts;
 pub mod client;
 pub mod errors;
 pub mod escalations;
 pub mod feeds;
 pub mod forms;
+pub mod insights;
 pub mod lists;
 pub mod middleware;
 pub mod page;
@@ -179,6 +181,19 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
             "/brands/{slug}/team/{user_id}",
             web::post().to(staff::change_staff),
         )
+        .route(
+            "/brands/{slug}/insights",
+            web::get().to(insights::show_brand),
+        )
+        .route(
+            "/brands/{slug}/insights.csv",
+            web::get().to(insights::export_csv),
+        )
+        .route(
+            "/brands/{slug}/champions",
+            web::post().to(insights::set_champion),
+        )
+        .route("/admin/insights", web::get().to(insights::show_site))
         .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
         .route("/brands/{slug}/queue", web::post().to(staff::bulk))
         .route(

@@ -36,6 +36,7 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
                 .ok_or_else(|| tera::Error::message(format!("no asset named {name}")))
         },
     );
+    tera.register_function("duration", duration);
     tera.register_filter("iso", |value: &str, _: Kwargs, _: &State| -> String {
         time_text(value, "%Y-%m-%dT%H:%M:%SZ")
     });
@@ -55,6 +56,17 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
 fn time_text(value: &str, format: &str) -> String {
     chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f")
         .map_or_else(|_| value.to_string(), |t| t.format(format).to_string())
+}
+
+/// `duration(secs=…)`: a span of seconds at a glance in the page's language; "—" for none.
+fn duration(kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    let secs: Option<tera::Value> = kwargs.get("secs")?;
+    let secs = secs.and_then(|v| v.as_i64());
+    let lang = state
+        .get::<String>("lang")?
+        .and_then(|code| Lang::parse(&code))
+        .unwrap_or_default();
+    Ok(secs.map_or_else(|| "—".to_string(), |s| i18n::duration_text(lang, s)))
 }
 
 /// `t(key="x.y", name=value…)`: the text in the language of the context's `lang`,

@@ -1,0 +1,631 @@
+//! Insights: how fast a brand answers, how much its community carries, what customers feel.
+//! Each figure comes from an aggregate query in `model::insights`; this module checks who
+//! may see them, resolves the period, and puts the figures together for the page, the JSON
+//! and the CSV. Brand champions are granted and removed here too.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::PointsRule;
+use crate::authz;
+use crate::db::{self, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::model::brand::{self, Brand, Product};
+use crate::model::champion::{self, ChampionView};
+use crate::model::insights::{
+    self as figures, KeyCount, KindCounts, RankedTopic, Response, Scope, Timing, Waiting, Weights,
+};
+use crate::model::member;
+use crate::model::topic_status::{Feeling, Kind};
+use crate::model::user::User;
+use crate::model::{BrandId, UserId, now, user};
+
+/// The periods offered as one click, in days.
+pub const PRESET_DAYS: [i64; 3] = [7, 30, 90];
+const DEFAULT_DAYS: i64 = 30;
+/// The longest custom period.
+const MAX_DAYS: i64 = 366;
+/// Rows in each ranked list.
+const TOP: i64 = 10;
+
+/// The days the figures cover, both ends included.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Period {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub days: i64,
+    /// The preset it is, if it is one (None: a custom period).
+    pub preset: Option<i64>,
+}
+
+impl Period {
+    /// The last `days` days up to and including `today`.
+    pub fn last(days: i64, today: NaiveDate) -> Period {
+        Period {
+            first_day: today - Duration::days(days - 1),
+            last_day: today,
+            days,
+            preset: Some(days),
+        }
+    }
+
+    /// From a request: `days` (one of the presets), or `from` and `to` (YYYY-MM-DD).
+    pub fn parse(
+        days: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        today: NaiveDate,
+    ) -> AppResult<Period> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|t| !t.is_empty())
+        }
+        match (given(from), given(to)) {
+            (None, None) => {
+                let days = match given(days) {
+                    None => DEFAULT_DAYS,
+                    Some(text) => text
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|d| PRESET_DAYS.contains(d))
+                        .ok_or_else(|| {
+                            AppError::invalid("days", "not_a_preset", "must be 7, 30 or 90")
+                        })?,
+                };
+                Ok(Period::last(days, today))
+            }
+            (first, last) => {
+                let day = |field: &'static str, text: Option<&str>| {
+                    text.and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+                        .ok_or_else(|| {
+                            AppError::invalid(field, "not_a_date", "must be a date (YYYY-MM-DD)")
+                        })
+                };
+                let (first_day, last_day) = (day("from", first)?, day("to", last)?);
+                let days = (last_day - first_day).num_days() + 1;
+                if !(1..=MAX_DAYS).contains(&days) {
+                    return Err(AppError::invalid(
+                        "to",
+                        "period_invalid",
+                        "must be on or after the first day, at most 366 days later",
+                    ));
+                }
+                Ok(Period {
+                    first_day,
+                    last_day,
+                    days,
+                    preset: None,
+                })
+            }
+        }
+    }
+
+    fn start(&self) -> NaiveDateTime {
+        self.first_day.and_time(chrono::NaiveTime::MIN)
+    }
+
+    fn end(&self) -> NaiveDateTime {
+        (self.last_day + Duration::days(1)).and_time(chrono::NaiveTime::MIN)
+    }
+
+    /// Days per point of the time series: one a day up to a month, then a week.
+    pub fn bucket_days(&self) -> i64 {
+        if self.days <= 31 { 1 } else { 7 }
+    }
+}
+
+/// Median and 90th percentile, in whole seconds, over `n` cases.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Times {
+    pub n: i64,
+    pub median_secs: Option<i64>,
+    pub p90_secs: Option<i64>,
+}
+
+impl From<&Timing> for Times {
+    fn from(t: &Timing) -> Times {
+        Times {
+            n: t.n,
+            median_secs: t.median.map(|s| s.round() as i64),
+            p90_secs: t.p90.map(|s| s.round() as i64),
+        }
+    }
+}
+
+fn times_of(rows: &[Timing], key: &str) -> Times {
+    rows.iter()
+        .find(|t| t.key == key)
+        .map(Times::from)
+        .unwrap_or_default()
+}
+
+fn count_of(rows: &[KeyCount], key: &str) -> i64 {
+    rows.iter().find(|r| r.key == key).map_or(0, |r| r.n)
+}
+
+#[derive(Debug, Serialize)]
+pub struct KindFigures {
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub counts: KindCounts,
+    pub first_response: Times,
+    pub first_staff_response: Times,
+    pub resolution: Times,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Answered {
+    pub questions: i64,
+    pub by_community: i64,
+    pub by_staff: i64,
+    pub unanswered: i64,
+    /// Percent of the answered questions that the community answered.
+    pub community_share: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReasonFigures {
+    pub reason: String,
+    pub opened: i64,
+    pub acknowledge: Times,
+    pub resolve: Times,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Escalations {
+    pub opened: i64,
+    pub acknowledge: Times,
+    pub resolve: Times,
+    pub by_reason: Vec<ReasonFigures>,
+}
+
+/// Topics per feeling per point in time (`labels`: each point's first day).
+#[derive(Debug, Serialize)]
+pub struct FeelingSeries {
+    pub bucket_days: i64,
+    pub labels: Vec<NaiveDate>,
+    pub series: Vec<(&'static str, Vec<i64>)>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Ideas {
+    pub by_status: Vec<(&'static str, i64)>,
+    pub implemented: Vec<RankedTopic>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HelperFigures {
+    #[serde(flatten)]
+    pub helper: figures::Helper,
+    pub points: i64,
+    pub champion: bool,
+    pub brand_champion: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StaffFigures {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub taken: i64,
+    pub answered: i64,
+    pub solved: i64,
+    pub response: Times,
+}
+
+/// Every figure of one scope and period.
+#[derive(Debug, Serialize)]
+pub struct Insights {
+    pub period: Period,
+    pub kinds: Vec<KindFigures>,
+    pub topics: i64,
+    pub first_response: Times,
+    pub first_staff_response: Times,
+    pub resolution: Times,
+    pub answered: Answered,
+    pub waiting: Waiting,
+    /// None when no first-response target is set (or site-wide).
+    pub overdue_counted: bool,
+    pub escalations: Escalations,
+    pub feelings: FeelingSeries,
+    pub top_problems: Vec<RankedTopic>,
+    pub ideas: Ideas,
+    pub helpers: Vec<HelperFigures>,
+    pub champions: Vec<HelperFigures>,
+    pub staff: Vec<StaffFigures>,
+    pub brand_champions: Vec<ChampionView>,
+}
+
+/// What a brand's insights page needs besides the figures.
+pub struct BrandInsights {
+    pub brand: Brand,
+    pub access: authz::Access,
+    pub products: Vec<Product>,
+    pub product: Option<Product>,
+    pub insights: Insights,
+}
+
+/// A brand's figures, for its staff and the site admins.
+pub fn of_brand(
+    c: &mut DbConn,
+    me: &User,
+    slug: &str,
+    product: Option<&str>,
+    period: Period,
+    rule: PointsRule,
+) -> AppResult<BrandInsights> {
+    let (found, product_id) = of_brand_scope(c, me, slug, product)?;
+    let access = authz::access(c, found.id, Some(me))?;
+    let products = brand::products_of(c, found.id)?;
+    let product = products.iter().find(|p| Some(p.id) == product_id).cloned();
+    let scope = Scope {
+        brand: Some(found.id),
+        product: product_id,
+        from: period.start(),
+        to: period.end(),
+    };
+    let target = found.first_response_minutes;
+    let insights = gather(c, &scope, period, rule, target)?;
+    Ok(BrandInsights {
+        brand: found,
+        access,
+        products,
+        product,
+        insights,
+    })
+}
+
+/// The whole site's figures, for site admins.
+pub fn of_site(c: &mut DbConn, me: &User, period: Period, rule: PointsRule) -> AppResult<Insights> {
+    authz::site_admin(me)?;
+    let scope = Scope {
+        brand: None,
+        product: None,
+        from: period.start(),
+        to: period.end(),
+    };
+    gather(c, &scope, period, rule, None)
+}
+
+fn gather(
+    c: &mut DbConn,
+    s: &Scope,
+    period: Period,
+    rule: PointsRule,
+    target_minutes: Option<i32>,
+) -> AppResult<Insights> {
+    let kinds = figures::kinds(c, s)?;
+    let first = figures::response_times(c, s, Response::First)?;
+    let first_staff = figures::response_times(c, s, Response::FirstStaff)?;
+    let resolution = figures::response_times(c, s, Response::Resolution)?;
+    let overdue_before = target_minutes.map(|m| now() - Duration::minutes(i64::from(m)));
+    let waiting = figures::waiting(c, s, overdue_before)?;
+    let weights = Weights {
+        helpful: i64::from(rule.helpful),
+        accepted: i64::from(rule.accepted),
+    };
+    let (helpers, champions, brand_champions) = people(c, s, rule, weights)?;
+    Ok(Insights {
+        period,
+        topics: kinds.iter().map(|k| k.topics).sum(),
+        kinds: kind_figures(kinds, &first, &first_staff, &resolution),
+        first_response: times_of(&first, "all"),
+        first_staff_response: times_of(&first_staff, "all"),
+        resolution: times_of(&resolution, "all"),
+        answered: answered(&figures::answered_by(c, s)?),
+        waiting,
+        overdue_counted: overdue_before.is_some(),
+        escalations: escalations(c, s)?,
+        feelings: feelings(c, s, period)?,
+        top_problems: figures::top_problems(c, s, TOP)?,
+        ideas: Ideas {
+            by_status: by_status(Kind::Idea, &figures::ideas(c, s)?),
+            implemented: figures::implemented(c, s, TOP)?,
+        },
+        helpers,
+        champions,
+        staff: staff(c, s)?,
+        brand_champions,
+    })
+}
+
+fn kind_figures(
+    counts: Vec<KindCounts>,
+    first: &[Timing],
+    first_staff: &[Timing],
+    resolution: &[Timing],
+) -> Vec<KindFigures> {
+    let mut by_kind: HashMap<String, KindCounts> =
+        counts.into_iter().map(|k| (k.kind.clone(), k)).collect();
+    Kind::ALL
+        .iter()
+        .map(|kind| {
+            let name = kind.as_str();
+            KindFigures {
+                kind: name,
+                counts: by_kind.remove(name).unwrap_or(KindCounts {
+                    kind: name.to_string(),
+                    topics: 0,
+                    without_response: 0,
+                    without_staff_response: 0,
+                    resolved: 0,
+                }),
+                first_response: times_of(first, name),
+                first_staff_response: times_of(first_staff, name),
+                resolution: times_of(resolution, name),
+            }
+        })
+        .collect()
+}
+
+fn answered(rows: &[KeyCount]) -> Answered {
+    let (community, staff, none) = (
+        count_of(rows, "community"),
+        count_of(rows, "staff"),
+        count_of(rows, "none"),
+    );
+    let answered = community + staff;
+    Answered {
+        questions: answered + none,
+        by_community: community,
+        by_staff: staff,
+        unanswered: none,
+        community_share: (answered > 0).then(|| community as f64 * 100.0 / answered as f64),
+    }
+}
+
+fn escalations(c: &mut DbConn, s: &Scope) -> AppResult<Escalations> {
+    let opened = figures::escalations_opened(c, s)?;
+    let acknowledge = figures::escalation_times(c, s, false)?;
+    let resolve = figures::escalation_times(c, s, true)?;
+    Ok(Escalations {
+        opened: opened.iter().map(|r| r.n).sum(),
+        acknowledge: times_of(&acknowledge, "all"),
+        resolve: times_of(&resolve, "all"),
+        by_reason: opened
+            .iter()
+            .map(|r| ReasonFigures {
+                reason: r.key.clone(),
+                opened: r.n,
+                acknowledge: times_of(&acknowledge, &r.key),
+                resolve: times_of(&resolve, &r.key),
+            })
+            .collect(),
+    })
+}
+
+fn feelings(c: &mut DbConn, s: &Scope, period: Period) -> AppResult<FeelingSeries> {
+    let bucket_days = period.bucket_days();
+    let points = ((period.days + bucket_days - 1) / bucket_days) as usize;
+    let rows = figures::feelings(c, s, bucket_days * 86_400)?;
+    let mut counts: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for row in &rows {
+        let Some(feeling) = Feeling::parse(&row.feeling) else {
+            continue;
+        };
+        let line = counts
+            .entry(feeling.as_str())
+            .or_insert_with(|| vec![0; points]);
+        if let Some(slot) = usize::try_from(row.bucket)
+            .ok()
+            .and_then(|b| line.get_mut(b))
+        {
+            *slot += row.n;
+        }
+    }
+    Ok(FeelingSeries {
+        bucket_days,
+        labels: (0..points)
+            .map(|i| period.first_day + Duration::days(i as i64 * bucket_days))
+            .collect(),
+        series: Feeling::ALL
+            .iter()
+            .filter_map(|f| counts.remove(f.as_str()).map(|line| (f.as_str(), line)))
+            .collect(),
+    })
+}
+
+/// Every status of `kind` with its count, in the kind's order.
+fn by_status(kind: Kind, rows: &[KeyCount]) -> Vec<(&'static str, i64)> {
+    kind.statuses()
+        .iter()
+        .map(|s| (s.as_str(), count_of(rows, s.as_str())))
+        .collect()
+}
+
+type People = (Vec<HelperFigures>, Vec<HelperFigures>, Vec<ChampionView>);
+
+fn people(c: &mut DbConn, s: &Scope, rule: PointsRule, w: Weights) -> AppResult<People> {
+    let top = figures::helpers(c, s, w, None, TOP)?;
+    let champions = figures::helpers(c, s, w, Some(i64::from(rule.champion_at)), 50)?;
+    let granted = match s.brand {
+        Some(b) => champion::list(c, b)?,
+        None => Vec::new(),
+    };
+    let honoured: Vec<UserId> = granted.iter().map(|g| g.user_id).collect();
+    let view = |h: figures::Helper| HelperFigures {
+        points: h.helpful * w.helpful + h.accepted * w.accepted,
+        champion: h.all_time_points >= i64::from(rule.champion_at),
+        brand_champion: honoured.contains(&UserId(h.id)),
+        helper: h,
+    };
+    Ok((
+        top.into_iter().map(view).collect(),
+        champions.into_iter().map(view).collect(),
+        granted,
+    ))
+}
+
+fn staff(c: &mut DbConn, s: &Scope) -> AppResult<Vec<StaffFigures>> {
+    let Some(brand) = s.brand else {
+        return Ok(Vec::new());
+    };
+    let taken = figures::assigned(c, s)?;
+    let answered = figures::answered_officially(c, s)?;
+    let solved = figures::solved_by(c, s)?;
+    let response = figures::staff_response_times(c, s)?;
+    Ok(member::list(c, brand)?
+        .into_iter()
+        .map(|m| {
+            let key = m.user_id.0.to_string();
+            StaffFigures {
+                taken: count_of(&taken, &key),
+                answered: count_of(&answered, &key),
+                solved: count_of(&solved, &key),
+                response: times_of(&response, &key),
+                user_id: m.user_id,
+                username: m.username,
+                display_name: m.display_name,
+                role: m.role,
+            }
+        })
+        .collect())
+}
+
+/// Grants (or with `grant` false removes) a brand's champion badge; brand admins only.
+pub fn set_champion(
+    c: &mut DbConn,
+    me: &User,
+    slug: &str,
+    username: &str,
+    grant: bool,
+) -> AppResult<BrandId> {
+    db::backend::write_transaction(c, |c| {
+        let found = brand::find_by_slug(c, slug)?;
+        authz::admin_of(c, found.id, me)?;
+        let person = user::find_by_username(c, username)?
+            .ok_or_else(|| AppError::invalid("username", "unknown_user", "is not a member"))?;
+        if grant {
+            champion::grant(c, found.id, person.id, me.id, now())?;
+        } else {
+            champion::remove(c, found.id, person.id)?;
+        }
+        Ok(found.id)
+    })
+}
+
+/// One topic of the period with its timings, as the CSV export lists it.
+#[derive(Debug, Queryable, Serialize)]
+pub struct TopicTimings {
+    pub id: crate::model::TopicId,
+    pub created_at: NaiveDateTime,
+    pub kind: String,
+    pub status: String,
+    pub feeling: Option<String>,
+    pub title: String,
+    pub me_too_count: i32,
+    pub reply_count: i32,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub first_staff_response_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+}
+
+/// The period's topics with their timings, oldest first, for the CSV export (staff only).
+pub fn topic_timings(
+    c: &mut DbConn,
+    me: &User,
+    slug: &str,
+    product: Option<&str>,
+    period: Period,
+    limit: i64,
+) -> AppResult<(Brand, Vec<TopicTimings>)> {
+    use crate::db::schema::topics;
+    let found = of_brand_scope(c, me, slug, product)?;
+    let mut query = topics::table
+        .filter(topics::brand_id.eq(found.0.id))
+        .filter(topics::hidden.eq(false))
+        .filter(topics::duplicate_of.is_null())
+        .filter(topics::created_at.ge(period.start()))
+        .filter(topics::created_at.lt(period.end()))
+        .into_boxed::<crate::db::MultiBackend>();
+    if let Some(p) = found.1 {
+        query = query.filter(topics::product_id.eq(p));
+    }
+    let rows = query
+        .order((topics::created_at.asc(), topics::id.asc()))
+        .limit(limit)
+        .select((
+            topics::id,
+            topics::created_at,
+            topics::kind,
+            topics::status,
+            topics::feeling,
+            topics::title,
+            topics::me_too_count,
+            topics::reply_count,
+            topics::first_response_at,
+            topics::first_staff_response_at,
+            topics::resolved_at,
+        ))
+        .load(c)?;
+    Ok((found.0, rows))
+}
+
+fn of_brand_scope(
+    c: &mut DbConn,
+    me: &User,
+    slug: &str,
+    product: Option<&str>,
+) -> AppResult<(Brand, Option<crate::model::ProductId>)> {
+    let found = brand::find_by_slug(c, slug)?;
+    authz::staff_of(c, found.id, me)?;
+    let product = match product.map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => Some(
+            brand::products_of(c, found.id)?
+                .into_iter()
+                .find(|x| x.slug == p)
+                .map(|x| x.id)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "product",
+                        "unknown_product",
+                        "is not a product of this brand",
+                    )
+                })?,
+        ),
+    };
+    Ok((found, product))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_period_is_a_preset_or_two_dates_at_most_a_year_apart() {
+        let today = day("2026-12-02");
+        let p = Period::parse(None, None, None, today).unwrap();
+        assert_eq!(
+            (p.first_day, p.last_day, p.days),
+            (day("2026-11-03"), today, 30)
+        );
+        let p = Period::parse(Some("7"), None, None, today).unwrap();
+        assert_eq!(
+            (p.first_day, p.days, p.bucket_days()),
+            (day("2026-11-26"), 7, 1)
+        );
+        let p = Period::parse(None, Some("2026-01-01"), Some("2026-03-31"), today).unwrap();
+        assert_eq!((p.days, p.preset, p.bucket_days()), (90, None, 7));
+        for (days, from, to) in [
+            (Some("8"), None, None),
+            (Some("x"), None, None),
+            (None, Some("2026-01-01"), None),
+            (None, Some("2026-02-01"), Some("2026-01-01")),
+            (None, Some("2024-01-01"), Some("2026-01-01")),
+            (None, Some("2026-13-01"), Some("2026-12-01")),
+        ] {
+            assert!(
+                Period::parse(days, from, to, today).is_err(),
+                "{days:?} {from:?} {to:?}"
+            );
+        }
+    }
+}
