@@ -92,17 +92,7 @@ async fn member_signs_up_follows_the_mailed_link_and_signs_in_on_a_desktop() {
 }
 
 async fn sign_in(browser: &Browser, app: &TestApp, login: &str) {
-    browser
-        .client
-        .goto(&app.url("/sign-in"))
-        .await
-        .expect("open sign-in");
-    browser.fill("#f-login", login).await;
-    browser.fill("#f-password", PASSWORD).await;
-    browser
-        .click("form[action='/sign-in'] button[type=submit]")
-        .await;
-    browser.wait_for_text(".flash-success", "signed in").await;
+    sign_in_with(browser, app, login, PASSWORD).await;
 }
 
 async fn ask_answer_accept(window: Window) {
@@ -302,4 +292,92 @@ async fn a_company_claims_its_community_and_solves_a_thread_from_the_queue() {
             .any(|m| m.text_body().contains("Fixed in driver 2.1"))
     );
     browser.close().await;
+}
+
+/// A staff member reads the insights page: every chart is drawn at a legible size beside
+/// its table, in English and in Japanese; screenshots of the whole page for people to see.
+async fn insights_read(window: Window) {
+    let app = TestApp::start();
+    app.load_demo();
+    let Some(browser) = Browser::start(window).await else {
+        return;
+    };
+    sign_in_with(&browser, &app, "dana", kotae::demo::PASSWORD).await;
+    browser
+        .client
+        .goto(&app.url("/brands/acme-printers/insights?days=7"))
+        .await
+        .expect("open insights");
+    browser.wait_for_text("h1", "Insights").await;
+    for lang in ["en", "ja"] {
+        if lang == "ja" {
+            browser.click("button[name=lang][value=ja]").await;
+            browser.wait_for_text("h1", "インサイト").await;
+        }
+        // text drawn at 14 units in a 480-unit view box: the chart's width tells its size
+        let widths = browser
+            .client
+            .execute(
+                "return [...document.querySelectorAll('svg.chart')]\
+                 .map(s => s.getBoundingClientRect().width);",
+                vec![],
+            )
+            .await
+            .expect("chart widths");
+        let widths: Vec<f64> = serde_json::from_value(widths).expect("numbers");
+        assert!(widths.len() >= 6, "{lang}: charts drawn: {widths:?}");
+        for w in &widths {
+            let text_px = w / 480.0 * 14.0;
+            assert!(
+                text_px >= 9.5,
+                "{lang} {window:?}: chart text {text_px:.1}px"
+            );
+        }
+        // the whole page in one picture: a window as tall as the page
+        let (width, height) = browser.client.get_window_size().await.expect("size");
+        let tall = browser
+            .client
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .expect("page height");
+        let tall = tall.as_u64().expect("a height") as u32;
+        browser
+            .client
+            .set_window_size(width as u32, tall + 200)
+            .await
+            .expect("resize");
+        browser
+            .screenshot(&format!("insights-{lang}-{window:?}"))
+            .await;
+        browser
+            .client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .expect("resize back");
+    }
+    browser.close().await;
+}
+
+async fn sign_in_with(browser: &Browser, app: &TestApp, login: &str, password: &str) {
+    browser
+        .client
+        .goto(&app.url("/sign-in"))
+        .await
+        .expect("open sign-in");
+    browser.fill("#f-login", login).await;
+    browser.fill("#f-password", password).await;
+    browser
+        .click("form[action='/sign-in'] button[type=submit]")
+        .await;
+    browser.wait_for_text(".flash-success", "signed in").await;
+}
+
+#[tokio::test]
+async fn staff_read_insights_on_a_phone() {
+    insights_read(Window::Phone).await;
+}
+
+#[tokio::test]
+async fn staff_read_insights_on_a_desktop() {
+    insights_read(Window::Desktop).await;
 }

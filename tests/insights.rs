@@ -736,6 +736,13 @@ fn only_staff_see_insights_and_only_admins_choose_champions() {
     let (_, body) = app.as_member(&c.staff, "GET", path, json!({}));
     assert_eq!(body["brand_champions"][0]["username"], "mia");
     assert_eq!(body["helpers"][0]["brand_champion"], true);
+    let topic_page = app
+        .client()
+        .get(&format!("/brands/acme/topics/{}", c.topic));
+    assert!(
+        topic_page.body.contains("Acme champion"),
+        "the badge shows beside mia's reply"
+    );
     let (status, _) = app.as_member(
         &c.admin,
         "PUT",

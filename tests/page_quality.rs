@@ -65,6 +65,9 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         "/search?q=%E5%8D%B0%E5%88%B7&sort=newest|signed-in",
         "/search|anonymous",
         "/brands/acme-printers/monitors|signed-in",
+        "/brands/acme-printers/insights|signed-in",
+        "/brands/acme-printers/insights?days=90|signed-in",
+        "/admin/insights|signed-in",
     ];
     // the checks mean something only if the pages are what a signed-in staff member sees
     for page in pages.iter().filter_map(|p| p.strip_suffix("|signed-in")) {

@@ -18,7 +18,7 @@ use crate::model::saved_reply::{self, SavedReply};
 use crate::model::topic::{self, NewTopic, Topic};
 use crate::model::topic_status::{Feeling, Kind, Status};
 use crate::model::user::{self, User};
-use crate::model::{ReplyId, TopicId, follow, me_too, now};
+use crate::model::{ReplyId, TopicId, UserId, follow, me_too, now};
 
 pub const TITLE_MIN: usize = 5;
 pub const TITLE_MAX: usize = 200;
@@ -352,6 +352,8 @@ pub struct TopicPage {
     pub author: AuthorView,
     pub replies: Vec<ReplyView>,
     pub viewer: Option<ViewerFlags>,
+    /// The people on the page who hold the brand's champion badge.
+    pub brand_champions: Vec<UserId>,
 }
 
 /// What only the brand's staff see on a topic page.
@@ -414,6 +416,9 @@ pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<Top
         None => None,
     };
     let events = event::of_topic(c, id, access.staff(), super::workflow::TIMELINE_MAX)?;
+    let mut people: Vec<UserId> = replies.iter().map(|r| r.reply.author_id).collect();
+    people.push(found.author_id);
+    let brand_champions = crate::model::champion::among(c, found.brand_id, &people)?;
     let staff = if access.staff() {
         let kind = Kind::parse(&found.kind).unwrap_or(Kind::Question);
         Some(StaffPanel {
@@ -442,6 +447,7 @@ pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<Top
         product,
         replies,
         viewer: flags,
+        brand_champions,
     })
 }
 

@@ -52,21 +52,23 @@ const MAX_VALUE: f64 = 1e15;
 
 /// Horizontal bar chart. `id` is a unique HTML id prefix (ASCII letters, digits, '-') used for the
 /// title/desc ids; `title` is the accessible name; `summary` is a one-sentence text alternative put
-/// in <desc>. `format` turns a value into its printed label (e.g. "42" or "3 h 5 min").
+/// in <desc>. `format` turns a value into its printed label (e.g. "42" or "3 h 5 min");
+/// `min_step` is the least gap between gridlines (1 keeps counts whole).
 pub fn bar_chart(
     id: &str,
     title: &str,
     summary: &str,
     bars: &[Bar],
     format: &dyn Fn(f64) -> String,
+    min_step: f64,
 ) -> String {
     let id = clean_id(id);
     if bars.is_empty() {
         return empty_chart(&id, title, summary);
     }
     let values: Vec<f64> = bars.iter().map(|bar| clean(bar.value)).collect();
-    let axis = nice_max(values.iter().copied().fold(0.0, f64::max));
-    let ticks = ticks(axis, 0.0);
+    let axis = nice_max(values.iter().copied().fold(min_step, f64::max));
+    let ticks = ticks(axis, min_step);
     let tick_labels: Vec<String> = ticks.iter().map(|&t| format(t)).collect();
     let value_labels: Vec<String> = values.iter().map(|&v| format(v)).collect();
     // Keep room right of the longest bar for its value, and for half the last tick label.
@@ -528,7 +530,7 @@ mod tests {
     #[test]
     fn labels_are_escaped_in_the_picture() {
         let input = bars(&[("<script>alert('x')</script>", 3.0), ("未解決の質問", 5.0)]);
-        let svg = bar_chart("c", "A & B", "<b>", &input, &plain);
+        let svg = bar_chart("c", "A & B", "<b>", &input, &plain, 0.0);
         assert!(!svg.contains("<script") && !svg.contains("<b>"));
         assert!(svg.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
         assert!(svg.contains(">未解決の質問</text>"));
@@ -545,14 +547,14 @@ mod tests {
             format!("{}…", "b".repeat(26))
         );
         assert_eq!(truncate(&"質".repeat(28)), "質".repeat(28));
-        let svg = bar_chart("c", "t", "s", &bars(&[(long.as_str(), 1.0)]), &plain);
+        let svg = bar_chart("c", "t", "s", &bars(&[(long.as_str(), 1.0)]), &plain, 0.0);
         assert!(svg.contains("aaa…</text>") && !svg.contains(&long));
     }
 
     #[test]
     fn empty_inputs_give_a_valid_chart_saying_so() {
         let charts = [
-            bar_chart("e1", "Empty", "Nothing yet.", &[], &plain),
+            bar_chart("e1", "Empty", "Nothing yet.", &[], &plain, 0.0),
             line_chart("e2", "Empty", "Nothing yet.", &[], &[series("a", &[1.0])]),
             line_chart("e3", "Empty", "Nothing yet.", &dates(3), &[]),
         ];
@@ -577,7 +579,7 @@ mod tests {
             ("c", f64::INFINITY),
             ("d", 10.0),
         ]);
-        let svg = bar_chart("c", "t", "s", &input, &plain);
+        let svg = bar_chart("c", "t", "s", &input, &plain, 0.0);
         assert_eq!(svg.matches("width=\"0\"").count(), 3);
         assert!(!svg.contains("NaN") && !svg.contains("inf<") && !svg.contains("\"-"));
         assert_well_formed(&svg);
@@ -594,7 +596,7 @@ mod tests {
 
     #[test]
     fn all_zero_values_use_a_unit_axis() {
-        let svg = bar_chart("c", "t", "s", &bars(&[("a", 0.0)]), &plain);
+        let svg = bar_chart("c", "t", "s", &bars(&[("a", 0.0)]), &plain, 0.0);
         assert!(svg.contains(">0</text>") && svg.contains(">1</text>"));
         let line = line_chart("l", "t", "s", &dates(2), &[series("a", &[0.0, 0.0])]);
         assert!(line.contains(">0</text>") && line.contains(">1</text>"));
@@ -659,7 +661,7 @@ mod tests {
 
     #[test]
     fn ids_are_cleaned() {
-        let svg = bar_chart("a b\"<c", "t", "s", &[], &plain);
+        let svg = bar_chart("a b\"<c", "t", "s", &[], &plain, 0.0);
         assert_title_and_desc(&svg, "abc", "t", "s");
         assert_title_and_desc(&line_chart("", "t", "s", &[], &[]), "chart", "t", "s");
     }
@@ -668,11 +670,11 @@ mod tests {
     fn bar_chart_has_one_row_per_bar() {
         let input = bars(&[("Answered", 42.0), ("Unanswered", 7.0), ("回答済み", 19.5)]);
         let hours = |v: f64| format!("{} h {} min", (v / 60.0).floor(), (v % 60.0).round());
-        let svg = bar_chart("b", "t", "s", &input, &hours);
+        let svg = bar_chart("b", "t", "s", &input, &hours, 0.0);
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.contains(">0 h 42 min</text>") && svg.contains(">0 h 20 min</text>"));
         assert_well_formed(&svg);
-        let taller = bar_chart("b", "t", "s", &bars(&[("a", 1.0); 10]), &plain);
+        let taller = bar_chart("b", "t", "s", &bars(&[("a", 1.0); 10]), &plain, 0.0);
         let height = |svg: &str| {
             svg.split("viewBox=\"0 0 480 ")
                 .nth(1)
@@ -686,7 +688,7 @@ mod tests {
         assert!(height(&taller) > height(&svg) + 6.0 * BAR_ROW);
         assert_eq!(
             svg,
-            bar_chart("b", "t", "s", &input, &hours),
+            bar_chart("b", "t", "s", &input, &hours, 0.0),
             "deterministic"
         );
     }

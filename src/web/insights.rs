@@ -165,21 +165,39 @@ fn draw(found: &Insights, lang: Lang) -> serde_json::Value {
             values: line.iter().map(|n| *n as f64).collect(),
         })
         .collect();
-    let chart = |id: &str, title_key: &str, bars: &[Bar], format: &dyn Fn(f64) -> String| {
-        let title = t(title_key);
-        charts::bar_chart(id, &title, &summary(&title, bars, format), bars, format)
+    // an empty string: nothing to draw, the page says so instead
+    // counts step by whole numbers, durations by whole minutes
+    let counted =
+        |id: &str, title_key: &str, bars: &[Bar]| bar_chart(id, &t(title_key), bars, &count, 1.0);
+    let timed = |id: &str, title_key: &str, bars: &[Bar]| {
+        bar_chart(id, &t(title_key), bars, &duration, 60.0)
     };
     let feelings_title = t("insights.feelings");
     serde_json::json!({
-        "kinds": chart("chart-kinds", "insights.topics_by_kind", &kinds, &count),
-        "first_staff": chart("chart-first-staff", "insights.first_staff_by_kind", &first_staff, &duration),
-        "resolution": chart("chart-resolution", "insights.resolution_by_kind", &resolution, &duration),
-        "answered": chart("chart-answered", "insights.who_answers", &answered, &count),
-        "reasons": chart("chart-reasons", "insights.escalations_by_reason", &reasons, &count),
-        "ideas": chart("chart-ideas", "insights.idea_pipeline", &ideas, &count),
+        "kinds": counted("chart-kinds", "insights.topics_by_kind", &kinds),
+        "first_staff": timed("chart-first-staff", "insights.first_staff_by_kind", &first_staff),
+        "resolution": timed("chart-resolution", "insights.resolution_by_kind", &resolution),
+        "answered": counted("chart-answered", "insights.who_answers", &answered),
+        "reasons": counted("chart-reasons", "insights.escalations_by_reason", &reasons),
+        "ideas": counted("chart-ideas", "insights.idea_pipeline", &ideas),
         "feelings": charts::line_chart("chart-feelings", &feelings_title,
             &series_summary(&feelings_title, &feelings), &labels, &feelings),
     })
+}
+
+/// A bar chart with its text alternative, or nothing when there are no bars (the page
+/// says so instead).
+fn bar_chart(
+    id: &str,
+    title: &str,
+    bars: &[Bar],
+    format: &dyn Fn(f64) -> String,
+    step: f64,
+) -> String {
+    if bars.is_empty() {
+        return String::new();
+    }
+    charts::bar_chart(id, title, &summary(title, bars, format), bars, format, step)
 }
 
 fn bar(label: String, value: f64) -> Bar {

@@ -43,6 +43,7 @@ struct ReplyRow<'a> {
     view: &'a crate::model::reply::ReplyView,
     points: i32,
     champion: bool,
+    brand_champion: bool,
     helpful_by_viewer: bool,
     accepted: bool,
 }
@@ -92,6 +93,7 @@ pub async fn show_topic(
                 view: r,
                 points,
                 champion: rule.is_champion(points),
+                brand_champion: data.brand_champions.contains(&r.reply.author_id),
                 helpful_by_viewer: helpful.contains(&r.reply.id),
                 accepted: data.topic.accepted_reply_id == Some(r.reply.id),
             }
@@ -122,6 +124,10 @@ pub async fn show_topic(
     page.insert("product", &data.product);
     page.insert("author", &data.author);
     page.insert("author_champion", &rule.is_champion(author_points));
+    page.insert(
+        "author_brand_champion",
+        &data.brand_champions.contains(&data.topic.author_id),
+    );
     page.insert(
         "feeling_face",
         &data
