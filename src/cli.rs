@@ -28,8 +28,25 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load a small demo community (brands, members, threads in English and Japanese).
-    Demo,
+    /// Load a small demo community (brands, members, threads in English and Japanese); with
+    /// --topics, also generate a large one for benchmarks (and index it for search).
+    Demo {
+        /// Topics to generate (none: only the small demo).
+        #[arg(long)]
+        topics: Option<usize>,
+        /// Brands the generated topics spread over.
+        #[arg(long, default_value_t = 20)]
+        brands: usize,
+        /// Members who post and answer (default: one per 5 topics, at least 200).
+        #[arg(long)]
+        members: Option<usize>,
+        /// Replies per topic, on average.
+        #[arg(long, default_value_t = 10)]
+        replies: usize,
+        /// Seed of the generator: the same seed gives the same community.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Rebuild this node's search index from the database (run it with the server stopped).
     Reindex,
     /// Create a site admin, or make an existing account one. The password is read from a
@@ -56,10 +73,27 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { username, email } => create_admin(&config, &username, &email),
-        Command::Demo => {
+        Command::Demo {
+            topics,
+            brands,
+            members,
+            replies,
+            seed,
+        } => {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = crate::app::open_database(&config)?;
-            crate::demo::load(&mut *db.get()?)
+            crate::demo::load(&mut *db.get()?)?;
+            let Some(topics) = topics else {
+                return Ok(());
+            };
+            let options = crate::demo::generated::Options {
+                topics,
+                brands: brands.clamp(1, 10_000),
+                members: members.unwrap_or(topics / 5).max(200),
+                replies: replies.min(1000),
+                seed,
+            };
+            generate(&config, &db, &options)
         }
         Command::Reindex => {
             std::fs::create_dir_all(&config.data_dir)?;
@@ -74,6 +108,32 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Generates the large demo and rebuilds the search index over everything.
+fn generate(
+    config: &Config,
+    db: &crate::db::Db,
+    options: &crate::demo::generated::Options,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let report = crate::demo::generated::generate(&mut *db.get()?, options)?;
+    let loaded = started.elapsed().as_secs_f64();
+    let index = crate::search::SearchIndex::open(&config.search_dir())?;
+    crate::search::indexer::rebuild(&mut *db.get()?, &index)?;
+    let total = started.elapsed().as_secs_f64();
+    let posts = report.topics + report.replies;
+    println!(
+        "Generated {} brands, {} members, {} topics, {} replies, {} me-toos: {posts} posts in {loaded:.1} s, \
+         indexed for search by {total:.1} s ({:.0} posts/s in all).",
+        report.brands,
+        report.members,
+        report.topics,
+        report.replies,
+        report.me_toos,
+        posts as f64 / total
+    );
+    Ok(())
 }
 
 fn init_logging(filter: &str) {

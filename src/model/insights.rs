@@ -34,6 +34,24 @@ impl Scope {
         sql
     }
 
+    /// `topics t` read through the index that covers the period's topics by creation.
+    fn created(&self, d: &Dialect) -> String {
+        let index = if self.brand.is_some() {
+            "topics_brand_created"
+        } else {
+            "topics_created"
+        };
+        format!("topics t {}", d.indexed_by(index))
+    }
+
+    /// `topics t` read through the index of resolution times (a brand's only).
+    fn resolved(&self, d: &Dialect) -> String {
+        match self.brand {
+            Some(_) => format!("topics t {}", d.indexed_by("topics_brand_resolved")),
+            None => "topics t".to_string(),
+        }
+    }
+
     fn binds(&self) -> Vec<Bind> {
         let mut binds = Vec::new();
         if let Some(b) = self.brand {
@@ -121,7 +139,8 @@ pub fn kinds(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KindCounts>> {
                  COALESCE(SUM(CASE WHEN t.first_response_at IS NULL THEN 1 ELSE 0 END), 0) AS without_response, \
                  COALESCE(SUM(CASE WHEN t.first_staff_response_at IS NULL THEN 1 ELSE 0 END), 0) AS without_staff_response, \
                  COALESCE(SUM(CASE WHEN t.resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS resolved \
-                 FROM topics t WHERE {} AND t.created_at >= ? AND t.created_at < ? GROUP BY t.kind",
+                 FROM {} WHERE {} AND t.created_at >= ? AND t.created_at < ? GROUP BY t.kind",
+                s.created(d),
                 s.topics(d)
             )
         },
@@ -129,41 +148,41 @@ pub fn kinds(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KindCounts>> {
     )
 }
 
-/// Which response time of the period's topics.
-#[derive(Debug, Clone, Copy)]
-pub enum Response {
-    First,
-    FirstStaff,
-    Resolution,
-}
-
-impl Response {
-    fn column(self) -> &'static str {
-        match self {
-            Response::First => "t.first_response_at",
-            Response::FirstStaff => "t.first_staff_response_at",
-            Response::Resolution => "t.resolved_at",
-        }
-    }
-}
-
-/// Time from posting to `response` for the period's topics, per kind and over all (key "all").
-pub fn response_times(c: &mut DbConn, s: &Scope, response: Response) -> QueryResult<Vec<Timing>> {
-    let column = response.column();
-    let rows = |d: &Dialect, key: &str| {
-        format!(
-            "SELECT {key} AS key, {} AS secs FROM topics t WHERE {} \
-             AND t.created_at >= ? AND t.created_at < ? AND {column} IS NOT NULL",
-            d.seconds_between("t.created_at", column),
-            s.topics(d)
-        )
-    };
-    let mut binds = s.binds_and_period();
-    binds.extend(s.binds_and_period());
+/// Time from posting to the first response, the first staff response and resolution, for
+/// the period's topics, per kind and over all, from one pass over them: keys such as
+/// "first:question", "staff:all", "resolution:idea".
+pub fn response_times(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<Timing>> {
     percentiles(
         c,
-        |d| format!("{} UNION ALL {}", rows(d, "t.kind"), rows(d, "'all'")),
-        &binds,
+        |d| {
+            let base = format!(
+                "SELECT t.kind AS kind, {} AS first_secs, {} AS staff_secs, {} AS resolution_secs \
+                 FROM {} WHERE {} AND t.created_at >= ? AND t.created_at < ?",
+                d.seconds_between("t.created_at", "t.first_response_at"),
+                d.seconds_between("t.created_at", "t.first_staff_response_at"),
+                d.seconds_between("t.created_at", "t.resolved_at"),
+                s.created(d),
+                s.topics(d)
+            );
+            let branches: Vec<String> = [
+                ("first", "first_secs"),
+                ("staff", "staff_secs"),
+                ("resolution", "resolution_secs"),
+            ]
+            .iter()
+            .flat_map(|(name, column)| {
+                [
+                    format!("SELECT '{name}:' || kind AS key, {column} AS secs FROM base WHERE {column} IS NOT NULL"),
+                    format!("SELECT '{name}:all' AS key, {column} AS secs FROM base WHERE {column} IS NOT NULL"),
+                ]
+            })
+            .collect();
+            format!(
+                "WITH base AS MATERIALIZED ({base}) {}",
+                branches.join(" UNION ALL ")
+            )
+        },
+        &s.binds_and_period(),
     )
 }
 
@@ -175,11 +194,12 @@ pub fn answered_by(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KeyCount>> {
         |d| {
             format!(
                 "SELECT CASE WHEN a.id IS NULL THEN 'none' WHEN {} THEN 'staff' ELSE 'community' END AS key, \
-                 COUNT(*) AS n FROM topics t LEFT JOIN replies a ON a.id = COALESCE(t.accepted_reply_id, \
+                 COUNT(*) AS n FROM {} LEFT JOIN replies a ON a.id = COALESCE(t.accepted_reply_id, \
                  (SELECT h.id FROM replies h WHERE h.topic_id = t.id AND h.helpful_count > 0 AND {} \
                  ORDER BY h.created_at, h.id LIMIT 1)) \
                  WHERE {} AND t.kind = 'question' AND t.created_at >= ? AND t.created_at < ? GROUP BY 1",
                 d.is_true("a.official"),
+                s.created(d),
                 d.is_false("h.hidden"),
                 s.topics(d)
             )
@@ -217,7 +237,8 @@ pub fn waiting(
                  COALESCE(SUM(CASE WHEN t.reply_count = 0 THEN 1 ELSE 0 END), 0) AS unanswered, \
                  COALESCE(SUM(CASE WHEN t.first_staff_response_at IS NULL AND t.created_at < ? \
                  THEN 1 ELSE 0 END), 0) AS overdue \
-                 FROM topics t WHERE t.resolved_at IS NULL AND {}",
+                 FROM {} WHERE t.resolved_at IS NULL AND {}",
+                s.resolved(d),
                 s.topics(d)
             )
         },
@@ -302,9 +323,10 @@ pub fn feelings(c: &mut DbConn, s: &Scope, bucket_secs: i64) -> QueryResult<Vec<
                 d.epoch("t.created_at")
             ));
             format!(
-                "SELECT t.feeling AS feeling, {bucket} AS bucket, COUNT(*) AS n FROM topics t \
+                "SELECT t.feeling AS feeling, {bucket} AS bucket, COUNT(*) AS n FROM {} \
                  WHERE {} AND t.created_at >= ? AND t.created_at < ? AND t.feeling IS NOT NULL \
                  GROUP BY 1, 2",
+                s.created(d),
                 s.topics(d)
             )
         },
@@ -354,8 +376,9 @@ pub fn ideas(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KeyCount>> {
         c,
         |d| {
             format!(
-                "SELECT t.status AS key, COUNT(*) AS n FROM topics t WHERE {} AND t.kind = 'idea' \
+                "SELECT t.status AS key, COUNT(*) AS n FROM {} WHERE {} AND t.kind = 'idea' \
                  AND t.created_at >= ? AND t.created_at < ? GROUP BY 1",
+                s.created(d),
                 s.topics(d)
             )
         },
@@ -372,9 +395,10 @@ pub fn implemented(c: &mut DbConn, s: &Scope, limit: i64) -> QueryResult<Vec<Ran
             format!(
                 "SELECT t.id AS id, t.title AS title, t.status AS status, b.slug AS brand_slug, \
                  (SELECT COUNT(*) FROM topic_follows f WHERE f.topic_id = t.id) AS n, \
-                 CAST(t.me_too_count AS BIGINT) AS total FROM topics t JOIN brands b ON b.id = t.brand_id \
+                 CAST(t.me_too_count AS BIGINT) AS total FROM {} JOIN brands b ON b.id = t.brand_id \
                  WHERE {} AND t.kind = 'idea' AND t.status = 'implemented' \
                  AND t.resolved_at >= ? AND t.resolved_at < ? ORDER BY n DESC, t.id LIMIT {limit}",
+                s.resolved(d),
                 s.topics(d)
             )
         },
@@ -382,9 +406,11 @@ pub fn implemented(c: &mut DbConn, s: &Scope, limit: i64) -> QueryResult<Vec<Ran
     )
 }
 
-/// A member who answered in the scope during the period, without the official badge.
+/// A member who replied in the scope during the period: community replies (not official,
+/// not on their own topic) with their helpful votes and accepted answers, and topics given an
+/// official reply.
 #[derive(Debug, Clone, QueryableByName, Serialize)]
-pub struct Helper {
+pub struct Person {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
     #[diesel(sql_type = Text)]
@@ -397,9 +423,16 @@ pub struct Helper {
     pub helpful: i64,
     #[diesel(sql_type = BigInt)]
     pub accepted: i64,
+    #[serde(skip)]
+    #[diesel(sql_type = BigInt)]
+    pub official_topics: i64,
     /// Points over all time and all communities, which make a champion.
     #[diesel(sql_type = BigInt)]
     pub all_time_points: i64,
+    /// Place among the period's helpers, by points earned in the period.
+    #[serde(skip)]
+    #[diesel(sql_type = BigInt)]
+    pub place: i64,
 }
 
 /// Points weights: per helpful vote, per accepted answer.
@@ -409,42 +442,48 @@ pub struct Weights {
     pub accepted: i64,
 }
 
-/// The community's best helpers in the period by points earned there, or (with
-/// `champions_from`) every helper whose all-time points reach that line.
-pub fn helpers(
+/// Everyone who replied in the period, in one pass over the replies, kept when they are
+/// among the `top` helpers, or champions (all-time points from `champions_from`), or
+/// answered officially; best helpers first.
+pub fn people(
     c: &mut DbConn,
     s: &Scope,
     w: Weights,
-    champions_from: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<Helper>> {
+    champions_from: i64,
+    top: i64,
+) -> QueryResult<Vec<Person>> {
     let mut binds = s.binds_and_period();
     binds.push(Bind::Time(s.from));
-    let points = format!(
-        "(CAST(u.helpful_received AS BIGINT) * {} + CAST(u.accepted_answers AS BIGINT) * {})",
-        w.helpful, w.accepted
-    );
-    let having = champions_from.map_or(String::new(), |line| format!("HAVING {points} >= {line}"));
+    let (h, a) = (w.helpful, w.accepted);
     aggregate::load(
         c,
         |d| {
+            let community = format!(
+                "{} AND r.author_id <> t.author_id",
+                d.is_false("r.official")
+            );
+            let official = d.is_true("r.official");
             format!(
-                "SELECT u.id AS id, u.username AS username, u.display_name AS display_name, \
-                 COUNT(*) AS replies, COALESCE(SUM(r.helpful_count), 0) AS helpful, \
-                 COALESCE(SUM(CASE WHEN t.accepted_reply_id = r.id THEN 1 ELSE 0 END), 0) AS accepted, \
-                 {points} AS all_time_points \
-                 FROM replies r JOIN topics t ON t.id = r.topic_id JOIN users u ON u.id = r.author_id \
-                 WHERE {} AND r.created_at >= ? AND r.created_at < ? AND t.last_activity_at >= ? \
-                 AND {} AND {} AND r.author_id <> t.author_id \
-                 GROUP BY u.id, u.username, u.display_name, u.helpful_received, u.accepted_answers {having} \
-                 ORDER BY COALESCE(SUM(r.helpful_count), 0) * {} \
-                 + COALESCE(SUM(CASE WHEN t.accepted_reply_id = r.id THEN 1 ELSE 0 END), 0) * {} DESC, \
-                 COUNT(*) DESC, u.id LIMIT {limit}",
+                "SELECT id, username, display_name, replies, helpful, accepted, official_topics, \
+                 all_time_points, place FROM (\
+                 SELECT u.id AS id, u.username AS username, u.display_name AS display_name, \
+                 x.replies AS replies, x.helpful AS helpful, x.accepted AS accepted, \
+                 x.official_topics AS official_topics, \
+                 CAST(u.helpful_received AS BIGINT) * {h} + CAST(u.accepted_answers AS BIGINT) * {a} \
+                 AS all_time_points, ROW_NUMBER() OVER (ORDER BY x.helpful * {h} + x.accepted * {a} DESC, \
+                 x.replies DESC, u.id) AS place FROM (\
+                 SELECT r.author_id AS author, \
+                 COALESCE(SUM(CASE WHEN {community} THEN 1 ELSE 0 END), 0) AS replies, \
+                 COALESCE(SUM(CASE WHEN {community} THEN r.helpful_count ELSE 0 END), 0) AS helpful, \
+                 COALESCE(SUM(CASE WHEN {community} AND t.accepted_reply_id = r.id THEN 1 ELSE 0 END), 0) \
+                 AS accepted, COUNT(DISTINCT CASE WHEN {official} THEN r.topic_id END) AS official_topics \
+                 FROM replies r JOIN topics t ON t.id = r.topic_id \
+                 WHERE {} AND r.created_at >= ? AND r.created_at < ? AND t.last_activity_at >= ? AND {} \
+                 GROUP BY r.author_id) x JOIN users u ON u.id = x.author) ranked \
+                 WHERE (replies > 0 AND (place <= {top} OR all_time_points >= {champions_from})) \
+                 OR official_topics > 0 ORDER BY place LIMIT 500",
                 s.topics(d),
-                d.is_false("r.official"),
                 d.is_false("r.hidden"),
-                w.helpful,
-                w.accepted
             )
         },
         &binds,
@@ -457,31 +496,13 @@ pub fn assigned(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KeyCount>> {
         c,
         |d| {
             format!(
-                "SELECT CAST(t.assignee_id AS TEXT) AS key, COUNT(*) AS n FROM topics t WHERE {} \
+                "SELECT CAST(t.assignee_id AS TEXT) AS key, COUNT(*) AS n FROM {} WHERE {} \
                  AND t.created_at >= ? AND t.created_at < ? AND t.assignee_id IS NOT NULL GROUP BY 1",
+                s.created(d),
                 s.topics(d)
             )
         },
         &s.binds_and_period(),
-    )
-}
-
-/// Per author (key: user id): topics given an official reply in the period.
-pub fn answered_officially(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KeyCount>> {
-    let mut binds = s.binds_and_period();
-    binds.push(Bind::Time(s.from));
-    aggregate::load(
-        c,
-        |d| {
-            format!(
-                "SELECT CAST(r.author_id AS TEXT) AS key, COUNT(DISTINCT r.topic_id) AS n FROM replies r \
-                 JOIN topics t ON t.id = r.topic_id WHERE {} AND r.created_at >= ? AND r.created_at < ? \
-                 AND t.last_activity_at >= ? AND {} GROUP BY 1",
-                s.topics(d),
-                d.is_true("r.official")
-            )
-        },
-        &binds,
     )
 }
 
@@ -493,9 +514,10 @@ pub fn solved_by(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KeyCount>> {
         |d| {
             format!(
                 "SELECT CAST(e.actor_id AS TEXT) AS key, COUNT(DISTINCT e.topic_id) AS n \
-                 FROM topics t JOIN topic_events e ON e.topic_id = t.id WHERE {} \
+                 FROM {} JOIN topic_events e ON e.topic_id = t.id WHERE {} \
                  AND t.resolved_at >= ? AND t.resolved_at < ? AND e.kind = 'status' \
                  AND e.created_at = t.resolved_at AND e.actor_id IS NOT NULL GROUP BY 1",
+                s.resolved(d),
                 s.topics(d)
             )
         },
@@ -503,23 +525,23 @@ pub fn solved_by(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<KeyCount>> {
     )
 }
 
-/// Per staff member (key: user id): time from posting to their reply, for the topics where
-/// theirs was the first staff reply, made in the period.
+/// Per staff member (key: user id): time from posting to their reply, over the period's
+/// topics whose first staff reply was theirs.
 pub fn staff_response_times(c: &mut DbConn, s: &Scope) -> QueryResult<Vec<Timing>> {
-    let mut binds = s.binds_and_period();
-    binds.push(Bind::Time(s.from));
     percentiles(
         c,
         |d| {
             format!(
-                "SELECT CAST(r.author_id AS TEXT) AS key, {} AS secs FROM replies r \
-                 JOIN topics t ON t.id = r.topic_id WHERE {} AND r.created_at >= ? AND r.created_at < ? \
-                 AND t.last_activity_at >= ? AND {} AND r.created_at = t.first_staff_response_at",
+                "SELECT CAST(r.author_id AS TEXT) AS key, {} AS secs FROM {} \
+                 JOIN replies r ON r.topic_id = t.id AND r.created_at = t.first_staff_response_at \
+                 WHERE {} AND t.created_at >= ? AND t.created_at < ? \
+                 AND t.first_staff_response_at IS NOT NULL AND {}",
                 d.seconds_between("t.created_at", "r.created_at"),
+                s.created(d),
                 s.topics(d),
                 d.is_true("r.official")
             )
         },
-        &binds,
+        &s.binds_and_period(),
     )
 }

@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::brand::{self, Brand, Product};
 use crate::model::champion::{self, ChampionView};
 use crate::model::insights::{
-    self as figures, KeyCount, KindCounts, RankedTopic, Response, Scope, Timing, Waiting, Weights,
+    self as figures, KeyCount, KindCounts, RankedTopic, Scope, Timing, Waiting, Weights,
 };
 use crate::model::member;
 use crate::model::topic_status::{Feeling, Kind};
@@ -30,6 +30,8 @@ const DEFAULT_DAYS: i64 = 30;
 const MAX_DAYS: i64 = 366;
 /// Rows in each ranked list.
 const TOP: i64 = 10;
+/// Champions listed at most.
+const CHAMPIONS_SHOWN: usize = 50;
 
 /// The days the figures cover, both ends included.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -198,7 +200,7 @@ pub struct Ideas {
 #[derive(Debug, Serialize)]
 pub struct HelperFigures {
     #[serde(flatten)]
-    pub helper: figures::Helper,
+    pub helper: figures::Person,
     pub points: i64,
     pub champion: bool,
     pub brand_champion: bool,
@@ -298,23 +300,23 @@ fn gather(
     target_minutes: Option<i32>,
 ) -> AppResult<Insights> {
     let kinds = figures::kinds(c, s)?;
-    let first = figures::response_times(c, s, Response::First)?;
-    let first_staff = figures::response_times(c, s, Response::FirstStaff)?;
-    let resolution = figures::response_times(c, s, Response::Resolution)?;
+    let times = figures::response_times(c, s)?;
     let overdue_before = target_minutes.map(|m| now() - Duration::minutes(i64::from(m)));
     let waiting = figures::waiting(c, s, overdue_before)?;
     let weights = Weights {
         helpful: i64::from(rule.helpful),
         accepted: i64::from(rule.accepted),
     };
-    let (helpers, champions, brand_champions) = people(c, s, rule, weights)?;
+    let everyone = figures::people(c, s, weights, i64::from(rule.champion_at), TOP)?;
+    let staff = staff(c, s, &everyone)?;
+    let (helpers, champions, brand_champions) = people(c, s, rule, weights, everyone)?;
     Ok(Insights {
         period,
         topics: kinds.iter().map(|k| k.topics).sum(),
-        kinds: kind_figures(kinds, &first, &first_staff, &resolution),
-        first_response: times_of(&first, "all"),
-        first_staff_response: times_of(&first_staff, "all"),
-        resolution: times_of(&resolution, "all"),
+        kinds: kind_figures(kinds, &times),
+        first_response: times_of(&times, "first:all"),
+        first_staff_response: times_of(&times, "staff:all"),
+        resolution: times_of(&times, "resolution:all"),
         answered: answered(&figures::answered_by(c, s)?),
         waiting,
         overdue_counted: overdue_before.is_some(),
@@ -327,17 +329,12 @@ fn gather(
         },
         helpers,
         champions,
-        staff: staff(c, s)?,
+        staff,
         brand_champions,
     })
 }
 
-fn kind_figures(
-    counts: Vec<KindCounts>,
-    first: &[Timing],
-    first_staff: &[Timing],
-    resolution: &[Timing],
-) -> Vec<KindFigures> {
+fn kind_figures(counts: Vec<KindCounts>, times: &[Timing]) -> Vec<KindFigures> {
     let mut by_kind: HashMap<String, KindCounts> =
         counts.into_iter().map(|k| (k.kind.clone(), k)).collect();
     Kind::ALL
@@ -353,9 +350,9 @@ fn kind_figures(
                     without_staff_response: 0,
                     resolved: 0,
                 }),
-                first_response: times_of(first, name),
-                first_staff_response: times_of(first_staff, name),
-                resolution: times_of(resolution, name),
+                first_response: times_of(times, &format!("first:{name}")),
+                first_staff_response: times_of(times, &format!("staff:{name}")),
+                resolution: times_of(times, &format!("resolution:{name}")),
             }
         })
         .collect()
@@ -438,33 +435,45 @@ fn by_status(kind: Kind, rows: &[KeyCount]) -> Vec<(&'static str, i64)> {
 
 type People = (Vec<HelperFigures>, Vec<HelperFigures>, Vec<ChampionView>);
 
-fn people(c: &mut DbConn, s: &Scope, rule: PointsRule, w: Weights) -> AppResult<People> {
-    let top = figures::helpers(c, s, w, None, TOP)?;
-    let champions = figures::helpers(c, s, w, Some(i64::from(rule.champion_at)), 50)?;
+/// The top helpers and the champions among the period's repliers, and the brand champions.
+fn people(
+    c: &mut DbConn,
+    s: &Scope,
+    rule: PointsRule,
+    w: Weights,
+    everyone: Vec<figures::Person>,
+) -> AppResult<People> {
     let granted = match s.brand {
         Some(b) => champion::list(c, b)?,
         None => Vec::new(),
     };
     let honoured: Vec<UserId> = granted.iter().map(|g| g.user_id).collect();
-    let view = |h: figures::Helper| HelperFigures {
+    let line = i64::from(rule.champion_at);
+    let view = |h: &figures::Person| HelperFigures {
         points: h.helpful * w.helpful + h.accepted * w.accepted,
-        champion: h.all_time_points >= i64::from(rule.champion_at),
+        champion: h.all_time_points >= line,
         brand_champion: honoured.contains(&UserId(h.id)),
-        helper: h,
+        helper: h.clone(),
     };
-    Ok((
-        top.into_iter().map(view).collect(),
-        champions.into_iter().map(view).collect(),
-        granted,
-    ))
+    let helpers = everyone
+        .iter()
+        .filter(|p| p.replies > 0 && p.place <= TOP)
+        .map(view)
+        .collect();
+    let champions = everyone
+        .iter()
+        .filter(|p| p.replies > 0 && p.all_time_points >= line)
+        .take(CHAMPIONS_SHOWN)
+        .map(view)
+        .collect();
+    Ok((helpers, champions, granted))
 }
 
-fn staff(c: &mut DbConn, s: &Scope) -> AppResult<Vec<StaffFigures>> {
+fn staff(c: &mut DbConn, s: &Scope, everyone: &[figures::Person]) -> AppResult<Vec<StaffFigures>> {
     let Some(brand) = s.brand else {
         return Ok(Vec::new());
     };
     let taken = figures::assigned(c, s)?;
-    let answered = figures::answered_officially(c, s)?;
     let solved = figures::solved_by(c, s)?;
     let response = figures::staff_response_times(c, s)?;
     Ok(member::list(c, brand)?
@@ -473,7 +482,10 @@ fn staff(c: &mut DbConn, s: &Scope) -> AppResult<Vec<StaffFigures>> {
             let key = m.user_id.0.to_string();
             StaffFigures {
                 taken: count_of(&taken, &key),
-                answered: count_of(&answered, &key),
+                answered: everyone
+                    .iter()
+                    .find(|p| p.id == m.user_id.0)
+                    .map_or(0, |p| p.official_topics),
                 solved: count_of(&solved, &key),
                 response: times_of(&response, &key),
                 user_id: m.user_id,

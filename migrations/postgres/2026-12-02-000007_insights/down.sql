@@ -1,5 +1,11 @@
 DROP INDEX topic_events_actor;
 DROP INDEX me_toos_created;
-DROP INDEX topics_brand_resolved;
+DROP INDEX replies_topic;
+CREATE INDEX replies_topic ON replies (topic_id, id);
 DROP INDEX topics_created;
+DROP INDEX topics_brand_resolved;
+DROP INDEX topics_brand_activity;
+CREATE INDEX topics_brand_activity ON topics (brand_id, last_activity_at);
+DROP INDEX topics_brand_created;
+CREATE INDEX topics_brand_created ON topics (brand_id, created_at);
 DROP TABLE brand_champions;

@@ -10,6 +10,8 @@ use crate::model::{ReplyId, TopicId, now};
 use crate::service::brand::{self as brands, NewBrandInput};
 use crate::service::topic::{self as topics, NewTopicInput};
 
+pub mod generated;
+
 pub const PASSWORD: &str = "kotae-demo-password";
 
 struct Thread {
