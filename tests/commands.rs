@@ -209,3 +209,106 @@ fn demo_loads_a_living_community_once() {
     assert_eq!(status, 201);
     assert_eq!(client.get("/brands/sakura-camera").status, 200);
 }
+
+#[test]
+fn demo_generates_a_large_community_whose_counts_agree_and_the_site_serves_it() {
+    let mut app = TestApp::start();
+    app.kill(); // the generator rebuilds the search index, which the server holds open
+    let env = [
+        (
+            "KOTAE_DATA_DIR",
+            app.data_dir.path().to_str().expect("path"),
+        ),
+        ("KOTAE_DATABASE_URL", app.database_url.as_str()),
+    ];
+    let args = ["demo", "--topics", "400", "--brands", "4", "--replies", "5"];
+    let output = kotae(&args, &env).output().expect("run demo");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("400 topics"), "{stdout}");
+    app.restart();
+
+    use diesel::dsl::sum;
+    use diesel::prelude::*;
+    use kotae::db::schema::{helpful_votes, me_toos, replies, topics, users};
+    let mut c = app.db();
+    let count = |c: &mut kotae::db::DbConn, table: &str| -> i64 {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<N>(c)
+            .expect("count")
+            .n
+    };
+    assert_eq!(
+        count(&mut c, "topics"),
+        8 + 400,
+        "the small demo and the generated topics"
+    );
+    // the kept counters agree with the rows they count
+    let reply_counts: Option<i64> = topics::table
+        .select(sum(topics::reply_count))
+        .first(&mut c)
+        .expect("reply counts");
+    assert_eq!(
+        reply_counts,
+        Some(replies::table.count().get_result(&mut c).expect("replies"))
+    );
+    let me_too_counts: Option<i64> = topics::table
+        .select(sum(topics::me_too_count))
+        .first(&mut c)
+        .expect("me-too counts");
+    assert_eq!(
+        me_too_counts,
+        Some(me_toos::table.count().get_result(&mut c).expect("me-toos"))
+    );
+    let received: Option<i64> = users::table
+        .select(sum(users::helpful_received))
+        .first(&mut c)
+        .expect("helpful received");
+    assert_eq!(
+        received,
+        Some(
+            helpful_votes::table
+                .count()
+                .get_result(&mut c)
+                .expect("votes")
+        )
+    );
+
+    // the site serves it: brands, search over the generated text, a brand's insights
+    let client = app.client();
+    assert_eq!(client.get("/api/v1/brands").json()["total"], 7);
+    let title: String = topics::table
+        .order(topics::id.desc())
+        .select(topics::title)
+        .first(&mut c)
+        .expect("a generated title");
+    let found = client.get(&format!("/api/v1/search?q={}", url_words(&title)));
+    assert_eq!(found.status, 200);
+    assert!(
+        found.json()["total"].as_i64().unwrap_or(0) >= 1,
+        "{title}: {}",
+        found.body
+    );
+    let brand: String = kotae::db::schema::brands::table
+        .order(kotae::db::schema::brands::id.desc())
+        .select(kotae::db::schema::brands::slug)
+        .first(&mut c)
+        .expect("a generated brand");
+    let web = common::staff::signed_in_with(&app, "dana", kotae::demo::PASSWORD);
+    let page = web.get(&format!("/brands/{brand}/insights?days=90"));
+    assert_eq!(page.status, 200, "{}", page.body);
+}
+
+/// The title's words, as a query string value.
+fn url_words(title: &str) -> String {
+    url::form_urlencoded::byte_serialize(title.as_bytes()).collect()
+}

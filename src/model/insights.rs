@@ -105,9 +105,10 @@ fn percentiles(
             format!(
                 "SELECT key, n, MAX(CASE WHEN rn = (n + 1) / 2 THEN secs END) AS median, \
                  MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN secs END) AS p90 \
-                 FROM (SELECT key, secs, ROW_NUMBER() OVER (PARTITION BY key ORDER BY secs) AS rn, \
-                 COUNT(*) OVER (PARTITION BY key) AS n FROM ({}) rows_of) ranked GROUP BY key, n \
-                 ORDER BY key",
+                 FROM (SELECT key, secs, ROW_NUMBER() OVER w AS rn, \
+                 COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n \
+                 FROM ({}) rows_of WINDOW w AS (PARTITION BY key ORDER BY secs)) ranked \
+                 WHERE rn = (n + 1) / 2 OR rn = (9 * n + 9) / 10 GROUP BY key, n ORDER BY key",
                 inner(d)
             )
         },
@@ -353,20 +354,23 @@ pub struct RankedTopic {
 
 /// Problems with the most "me too" in the period (`total`: all their me-toos).
 pub fn top_problems(c: &mut DbConn, s: &Scope, limit: i64) -> QueryResult<Vec<RankedTopic>> {
+    // count the period's me-toos per topic first, so each topic is looked up once
+    let mut binds = vec![Bind::Time(s.from), Bind::Time(s.to)];
+    binds.extend(s.binds());
     aggregate::load(
         c,
         |d| {
             format!(
                 "SELECT t.id AS id, t.title AS title, t.status AS status, b.slug AS brand_slug, \
-                 COUNT(*) AS n, CAST(t.me_too_count AS BIGINT) AS total FROM me_toos m \
+                 m.n AS n, CAST(t.me_too_count AS BIGINT) AS total FROM \
+                 (SELECT topic_id, COUNT(*) AS n FROM me_toos WHERE created_at >= ? AND created_at < ? \
+                 GROUP BY topic_id) m \
                  JOIN topics t ON t.id = m.topic_id JOIN brands b ON b.id = t.brand_id \
-                 WHERE {} AND t.kind = 'problem' AND m.created_at >= ? AND m.created_at < ? \
-                 GROUP BY t.id, t.title, t.status, b.slug, t.me_too_count \
-                 ORDER BY n DESC, t.id LIMIT {limit}",
+                 WHERE {} AND t.kind = 'problem' ORDER BY m.n DESC, t.id LIMIT {limit}",
                 s.topics(d)
             )
         },
-        &s.binds_and_period(),
+        &binds,
     )
 }
 

@@ -33,6 +33,17 @@ impl InsightsQuery {
     }
 }
 
+impl InsightsQuery {
+    /// The period asked for, or (on a page, where a bad date should not cost the whole page)
+    /// the last 30 days and `true` to say so.
+    fn period_or_default(&self) -> (Period, bool) {
+        match self.period() {
+            Ok(p) => (p, false),
+            Err(_) => (Period::last(30, crate::model::now().date()), true),
+        }
+    }
+}
+
 /// The rows the CSV export holds at most.
 pub const CSV_MAX_ROWS: i64 = 100_000;
 
@@ -45,10 +56,7 @@ pub async fn show_brand(
     query: web::Query<InsightsQuery>,
 ) -> PageResult {
     let lang = lang_of(&req, Some(&me.0));
-    let (period, period_error) = match query.period() {
-        Ok(p) => (p, false),
-        Err(_) => (Period::last(30, crate::model::now().date()), true),
-    };
+    let (period, period_error) = query.period_or_default();
     let (user, rule) = (me.0.user, state.services.points);
     let product = query.product.clone();
     let found = state
@@ -75,10 +83,7 @@ pub async fn show_site(
     query: web::Query<InsightsQuery>,
 ) -> PageResult {
     let lang = lang_of(&req, Some(&me.0));
-    let (period, period_error) = match query.period() {
-        Ok(p) => (p, false),
-        Err(_) => (Period::last(30, crate::model::now().date()), true),
-    };
+    let (period, period_error) = query.period_or_default();
     let (user, rule) = (me.0.user, state.services.points);
     let found = state
         .services

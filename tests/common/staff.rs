@@ -142,11 +142,15 @@ pub fn company(app: &TestApp) -> Company {
 
 /// A web client signed in as `username`.
 pub fn signed_in(app: &TestApp, username: &str) -> super::Client {
+    signed_in_with(app, username, PASSWORD)
+}
+
+pub fn signed_in_with(app: &TestApp, username: &str, password: &str) -> super::Client {
     let client = app.client();
     let answer = client.submit(
         "/sign-in",
         "/sign-in",
-        &[("login", username), ("password", PASSWORD)],
+        &[("login", username), ("password", password)],
     );
     assert_eq!(answer.status, 303, "sign in {username}: {}", answer.body);
     client
