@@ -21,10 +21,8 @@ pub async fn brand(
 ) -> ApiResult {
     let period = query.period()?;
     let (user, rule, product) = (me.0.user, state.services.points, query.product.clone());
-    let found = run(&state, move |c| {
-        insights::of_brand(c, &user, &slug, product.as_deref(), period, rule)
-    })
-    .await?;
+    let db = &state.services.db;
+    let found = insights::of_brand(db, user, slug.into_inner(), product, period, rule).await?;
     let mut body = serde_json::to_value(&found.insights)
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;
     body["brand"] = found.brand.slug.into();
@@ -40,7 +38,7 @@ pub async fn site(
 ) -> ApiResult {
     let period = query.period()?;
     let (user, rule) = (me.0.user, state.services.points);
-    let found = run(&state, move |c| insights::of_site(c, &user, period, rule)).await?;
+    let found = insights::of_site(&state.services.db, &user, period, rule).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 

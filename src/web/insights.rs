@@ -58,12 +58,8 @@ pub async fn show_brand(
     let lang = lang_of(&req, Some(&me.0));
     let (period, period_error) = query.period_or_default();
     let (user, rule) = (me.0.user, state.services.points);
-    let product = query.product.clone();
-    let found = state
-        .services
-        .db
-        .run(move |c| insights::of_brand(c, &user, &slug, product.as_deref(), period, rule))
-        .await?;
+    let (db, slug, product) = (&state.services.db, slug.into_inner(), query.product.clone());
+    let found = insights::of_brand(db, user, slug, product, period, rule).await?;
     let mut page = Page::new(&req, "insights.title").await?;
     page.insert("base", &format!("/brands/{}/insights", found.brand.slug));
     page.insert("brand", &found.brand);
@@ -85,11 +81,7 @@ pub async fn show_site(
     let lang = lang_of(&req, Some(&me.0));
     let (period, period_error) = query.period_or_default();
     let (user, rule) = (me.0.user, state.services.points);
-    let found = state
-        .services
-        .db
-        .run(move |c| insights::of_site(c, &user, period, rule))
-        .await?;
+    let found = insights::of_site(&state.services.db, &user, period, rule).await?;
     let mut page = Page::new(&req, "insights.site_title").await?;
     page.insert("base", "/admin/insights");
     page.insert("products", &Vec::<()>::new());

@@ -1,5 +1,7 @@
 DROP INDEX topic_events_actor;
 DROP INDEX me_toos_created;
+DROP INDEX topics_activity;
+CREATE INDEX topics_activity ON topics (hidden, last_activity_at);
 DROP INDEX replies_topic;
 CREATE INDEX replies_topic ON replies (topic_id, id);
 DROP INDEX topics_created;

@@ -15,6 +15,8 @@ DROP INDEX topics_brand_activity;
 CREATE INDEX topics_brand_activity ON topics (brand_id, last_activity_at, hidden, duplicate_of, product_id, author_id, accepted_reply_id, created_at, first_staff_response_at);
 CREATE INDEX topics_brand_resolved ON topics (brand_id, resolved_at, hidden, duplicate_of, product_id, kind, status, reply_count, first_staff_response_at, created_at);
 CREATE INDEX topics_created ON topics (created_at, hidden, duplicate_of, kind, status, feeling, brand_id, product_id, first_response_at, first_staff_response_at, resolved_at, assignee_id, accepted_reply_id);
+DROP INDEX topics_activity;
+CREATE INDEX topics_activity ON topics (hidden, last_activity_at, duplicate_of, author_id, accepted_reply_id);
 DROP INDEX replies_topic;
 CREATE INDEX replies_topic ON replies (topic_id, id, created_at, author_id, official, hidden, helpful_count);
 CREATE INDEX me_toos_created ON me_toos (created_at, topic_id);
