@@ -297,15 +297,24 @@ async fn a_company_claims_its_community_and_solves_a_thread_from_the_queue() {
 /// A staff member reads the insights page: every chart is drawn at a legible size beside
 /// its table, in English and in Japanese; screenshots of the whole page for people to see.
 async fn insights_read(window: Window) {
-    let app = TestApp::start();
-    app.load_demo();
+    let mut app = TestApp::start();
+    app.load_generated(1500, 2);
+    let busiest: String = {
+        use diesel::prelude::*;
+        use kotae::db::schema::brands;
+        brands::table
+            .order(brands::topic_count.desc())
+            .select(brands::slug)
+            .first(&mut app.db())
+            .expect("a generated brand")
+    };
     let Some(browser) = Browser::start(window).await else {
         return;
     };
     sign_in_with(&browser, &app, "dana", kotae::demo::PASSWORD).await;
     browser
         .client
-        .goto(&app.url("/brands/acme-printers/insights?days=7"))
+        .goto(&app.url(&format!("/brands/{busiest}/insights?days=30")))
         .await
         .expect("open insights");
     browser.wait_for_text("h1", "Insights").await;

@@ -101,7 +101,8 @@ fn insert_figures(page: &mut Page, found: &Insights, lang: Lang) {
 fn draw(found: &Insights, lang: Lang) -> serde_json::Value {
     let t = |key: &str| i18n::t(lang, key).to_string();
     let count = |v: f64| format!("{v:.0}");
-    let duration = |v: f64| i18n::duration_text(lang, v.round() as i64);
+    // durations are drawn in hours, so gridlines fall on round hours
+    let duration = |hours: f64| i18n::duration_text(lang, (hours * 3600.0).round() as i64);
     let kinds: Vec<Bar> = found
         .kinds
         .iter()
@@ -120,7 +121,7 @@ fn draw(found: &Insights, lang: Lang) -> serde_json::Value {
             .map(|k| {
                 bar(
                     t(&format!("kind.plural.{}", k.kind)),
-                    pick(k).median_secs.unwrap_or(0) as f64,
+                    pick(k).median_secs.unwrap_or(0) as f64 / 3600.0,
                 )
             })
             .collect()
@@ -162,12 +163,11 @@ fn draw(found: &Insights, lang: Lang) -> serde_json::Value {
             values: line.iter().map(|n| *n as f64).collect(),
         })
         .collect();
-    // an empty string: nothing to draw, the page says so instead
-    // counts step by whole numbers, durations by whole minutes
+    // counts step by whole numbers, durations (in hours) by whole minutes
     let counted =
         |id: &str, title_key: &str, bars: &[Bar]| bar_chart(id, &t(title_key), bars, &count, 1.0);
     let timed = |id: &str, title_key: &str, bars: &[Bar]| {
-        bar_chart(id, &t(title_key), bars, &duration, 60.0)
+        bar_chart(id, &t(title_key), bars, &duration, 1.0 / 60.0)
     };
     let feelings_title = t("insights.feelings");
     serde_json::json!({

@@ -217,12 +217,30 @@ impl TestApp {
 
     /// Loads `kotae demo` into this server's database.
     pub fn load_demo(&self) {
+        self.demo(&[]);
+    }
+
+    /// Loads the demo and generates `topics` more over `brands` generated brands; the server
+    /// stops meanwhile, since the generator rebuilds the search index it holds open.
+    pub fn load_generated(&mut self, topics: usize, brands: usize) {
+        self.kill();
+        self.demo(&[
+            "--topics",
+            &topics.to_string(),
+            "--brands",
+            &brands.to_string(),
+        ]);
+        self.restart();
+    }
+
+    fn demo(&self, args: &[&str]) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_kotae"));
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KOTAE_")) {
             command.env_remove(key);
         }
         let output = command
             .arg("demo")
+            .args(args)
             .env("KOTAE_DATA_DIR", self.data_dir.path())
             .env("KOTAE_DATABASE_URL", &self.database_url)
             .output()
