@@ -10,10 +10,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::rows::{self, Batch, EscalationRow, EventRow, ReplyRow, TopicRow};
 use crate::corpus::{Corpus, Rng};
 use crate::db::schema::{
-    brand_members, brands, escalations, helpful_votes, me_toos, products, replies, topic_events,
-    topic_follows, topics, users,
+    brand_members, brands, escalations, products, replies, topic_events, topics, users,
 };
 use crate::db::{self, DbConn};
 use crate::model::now;
@@ -41,8 +41,6 @@ pub struct Report {
 
 /// Topics per transaction.
 const CHUNK: usize = 2000;
-/// Rows per INSERT statement (SQLite allows 32,766 bound values).
-const ROWS_PER_INSERT: usize = 1000;
 /// The period the topics spread over, most of them recent.
 const HISTORY_DAYS: f64 = 365.0;
 /// Staff per claimed brand (the first is its admin).
@@ -122,16 +120,6 @@ fn share<T: Copy>(rng: &mut Rng, shares: &[(T, f64)]) -> T {
     shares[shares.len() - 1].0
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn html(text: &str) -> String {
-    format!("<p>{}</p>\n", escape(text))
-}
-
 struct Brand {
     id: i64,
     japanese: bool,
@@ -143,71 +131,6 @@ struct Brand {
 struct People {
     ids: Vec<i64>,
     activity: PowerLaw,
-}
-
-/// Rows of one chunk, inserted together.
-#[derive(Default)]
-struct Batch {
-    topics: Vec<TopicRow>,
-    replies: Vec<ReplyRow>,
-    me_toos: Vec<(i64, i64, NaiveDateTime)>,
-    votes: Vec<(i64, i64, NaiveDateTime)>,
-    follows: Vec<(i64, i64, NaiveDateTime)>,
-    events: Vec<EventRow>,
-    escalations: Vec<EscalationRow>,
-}
-
-struct TopicRow {
-    id: i64,
-    brand_id: i64,
-    product_id: Option<i64>,
-    author_id: i64,
-    kind: &'static str,
-    feeling: Option<&'static str>,
-    title: String,
-    body: String,
-    status: &'static str,
-    assignee_id: Option<i64>,
-    accepted_reply_id: Option<i64>,
-    official_reply_id: Option<i64>,
-    me_too_count: i32,
-    reply_count: i32,
-    view_count: i64,
-    created_at: NaiveDateTime,
-    first_response_at: Option<NaiveDateTime>,
-    first_staff_response_at: Option<NaiveDateTime>,
-    resolved_at: Option<NaiveDateTime>,
-    last_activity_at: NaiveDateTime,
-    open_escalations: i32,
-}
-
-struct ReplyRow {
-    id: i64,
-    topic_id: i64,
-    author_id: i64,
-    body: String,
-    official: bool,
-    helpful_count: i32,
-    created_at: NaiveDateTime,
-}
-
-struct EventRow {
-    id: i64,
-    topic_id: i64,
-    actor_id: i64,
-    detail: String,
-    created_at: NaiveDateTime,
-}
-
-struct EscalationRow {
-    id: i64,
-    topic_id: i64,
-    brand_id: i64,
-    source: &'static str,
-    opened_by: Option<i64>,
-    opened_at: NaiveDateTime,
-    acknowledged: Option<(i64, NaiveDateTime)>,
-    resolved: Option<(i64, NaiveDateTime)>,
 }
 
 /// Ids this run starts from: one past the largest in each table.
@@ -276,7 +199,7 @@ pub fn generate(c: &mut DbConn, o: &Options) -> anyhow::Result<Report> {
         for _ in 0..n {
             g.topic(&mut batch, o.replies);
         }
-        db::backend::write_transaction(c, |c| insert(c, &batch))?;
+        db::backend::write_transaction(c, |c| rows::insert(c, &batch))?;
         made += n;
     }
     g.finish(c)?;
@@ -289,7 +212,7 @@ impl Generator {
     }
 
     fn members(&mut self, c: &mut DbConn, n: usize, hash: &str) -> anyhow::Result<()> {
-        let mut rows = Vec::with_capacity(n);
+        let mut new_users = Vec::with_capacity(n);
         for _ in 0..n {
             let id = self.ids.user;
             self.ids.user += 1;
@@ -305,7 +228,7 @@ impl Generator {
             };
             let days = HISTORY_DAYS + 30.0 * self.rng.unit();
             let joined = self.at_days_ago(days);
-            rows.push(user_row(
+            new_users.push(rows::user_row(
                 id,
                 &format!("m{id}"),
                 &name,
@@ -315,7 +238,7 @@ impl Generator {
             ));
             self.people.ids.push(id);
         }
-        insert_users(c, &rows)?;
+        rows::insert_users(c, &new_users)?;
         self.report.members = n;
         Ok(())
     }
@@ -338,12 +261,12 @@ impl Generator {
             let claimed = k < 3 || self.rng.chance(0.33);
             let mut staff = Vec::new();
             if claimed {
-                let mut rows = Vec::new();
+                let mut new_staff = Vec::new();
                 for s in 0..STAFF_PER_BRAND {
                     let uid = self.ids.user;
                     self.ids.user += 1;
                     let who = format!("{} {}", ENGLISH_NAMES[(k + s) % 12], "Support");
-                    rows.push(user_row(
+                    new_staff.push(rows::user_row(
                         uid,
                         &format!("s{uid}"),
                         &who,
@@ -353,7 +276,7 @@ impl Generator {
                     ));
                     staff.push(uid);
                 }
-                insert_users(c, &rows)?;
+                rows::insert_users(c, &new_staff)?;
             }
             let owner = self.people.ids[self.rng.below(self.people.ids.len())];
             diesel::insert_into(brands::table)
@@ -769,210 +692,4 @@ impl Generator {
         }
         Ok(())
     }
-}
-
-type UserRow = (
-    diesel::dsl::Eq<users::id, i64>,
-    diesel::dsl::Eq<users::username, String>,
-    diesel::dsl::Eq<users::email, String>,
-    diesel::dsl::Eq<users::email_key, String>,
-    diesel::dsl::Eq<users::email_verified, bool>,
-    diesel::dsl::Eq<users::display_name, String>,
-    diesel::dsl::Eq<users::password_hash, String>,
-    diesel::dsl::Eq<users::language, &'static str>,
-    diesel::dsl::Eq<users::site_admin, bool>,
-    diesel::dsl::Eq<users::created_at, NaiveDateTime>,
-    diesel::dsl::Eq<users::updated_at, NaiveDateTime>,
-);
-
-fn user_row(
-    id: i64,
-    username: &str,
-    name: &str,
-    japanese: bool,
-    hash: &str,
-    at: NaiveDateTime,
-) -> UserRow {
-    let email = format!("{username}@generated.kotae.example");
-    (
-        users::id.eq(id),
-        users::username.eq(username.to_string()),
-        users::email.eq(email.clone()),
-        users::email_key.eq(email),
-        users::email_verified.eq(true),
-        users::display_name.eq(name.to_string()),
-        users::password_hash.eq(hash.to_string()),
-        users::language.eq(if japanese { "ja" } else { "en" }),
-        users::site_admin.eq(false),
-        users::created_at.eq(at),
-        users::updated_at.eq(at),
-    )
-}
-
-/// Runs one multi-row INSERT per slice of `rows`, on whichever backend `c` is.
-macro_rules! insert_rows {
-    ($c:expr, $table:expr, $rows:expr) => {{
-        for slice in $rows.chunks(ROWS_PER_INSERT) {
-            match $c {
-                DbConn::Sqlite(s) => diesel::insert_into($table).values(slice).execute(s)?,
-                DbConn::Postgres(p) => diesel::insert_into($table).values(slice).execute(p)?,
-            };
-        }
-    }};
-}
-
-fn insert_users(c: &mut DbConn, rows: &[UserRow]) -> QueryResult<()> {
-    insert_rows!(c, users::table, rows.to_vec());
-    Ok(())
-}
-
-fn insert(c: &mut DbConn, b: &Batch) -> QueryResult<()> {
-    let topic_rows: Vec<_> = b
-        .topics
-        .iter()
-        .map(|t| {
-            (
-                (
-                    topics::id.eq(t.id),
-                    topics::brand_id.eq(t.brand_id),
-                    topics::product_id.eq(t.product_id),
-                    topics::author_id.eq(t.author_id),
-                    topics::kind.eq(t.kind),
-                    topics::feeling.eq(t.feeling),
-                    topics::title.eq(&t.title),
-                    topics::body.eq(&t.body),
-                    topics::body_html.eq(html(&t.body)),
-                    topics::status.eq(t.status),
-                    topics::assignee_id.eq(t.assignee_id),
-                    topics::accepted_reply_id.eq(t.accepted_reply_id),
-                    topics::hidden.eq(false),
-                    topics::me_too_count.eq(t.me_too_count),
-                ),
-                (
-                    topics::reply_count.eq(t.reply_count),
-                    topics::view_count.eq(t.view_count),
-                    topics::created_at.eq(t.created_at),
-                    topics::first_response_at.eq(t.first_response_at),
-                    topics::first_staff_response_at.eq(t.first_staff_response_at),
-                    topics::resolved_at.eq(t.resolved_at),
-                    topics::last_activity_at.eq(t.last_activity_at),
-                    topics::official.eq(false),
-                    topics::locked.eq(false),
-                    topics::official_reply_id.eq(t.official_reply_id),
-                    topics::open_escalations.eq(t.open_escalations),
-                ),
-            )
-        })
-        .collect();
-    insert_rows!(c, topics::table, topic_rows);
-    let reply_rows: Vec<_> = b
-        .replies
-        .iter()
-        .map(|r| {
-            (
-                replies::id.eq(r.id),
-                replies::topic_id.eq(r.topic_id),
-                replies::author_id.eq(r.author_id),
-                replies::body.eq(&r.body),
-                replies::body_html.eq(html(&r.body)),
-                replies::official.eq(r.official),
-                replies::hidden.eq(false),
-                replies::helpful_count.eq(r.helpful_count),
-                replies::created_at.eq(r.created_at),
-            )
-        })
-        .collect();
-    insert_rows!(c, replies::table, reply_rows);
-    let pairs = |rows: &[(i64, i64, NaiveDateTime)]| rows.to_vec();
-    let me_too_rows: Vec<_> = pairs(&b.me_toos)
-        .into_iter()
-        .map(|(t, u, at)| {
-            (
-                me_toos::topic_id.eq(t),
-                me_toos::user_id.eq(u),
-                me_toos::created_at.eq(at),
-            )
-        })
-        .collect();
-    insert_rows!(c, me_toos::table, me_too_rows);
-    let vote_rows: Vec<_> = pairs(&b.votes)
-        .into_iter()
-        .map(|(r, u, at)| {
-            (
-                helpful_votes::reply_id.eq(r),
-                helpful_votes::user_id.eq(u),
-                helpful_votes::created_at.eq(at),
-            )
-        })
-        .collect();
-    insert_rows!(c, helpful_votes::table, vote_rows);
-    let mut follows = pairs(&b.follows);
-    follows.sort_unstable_by_key(|f| (f.0, f.1));
-    follows.dedup_by_key(|f| (f.0, f.1));
-    let follow_rows: Vec<_> = follows
-        .into_iter()
-        .map(|(t, u, at)| {
-            (
-                topic_follows::topic_id.eq(t),
-                topic_follows::user_id.eq(u),
-                topic_follows::created_at.eq(at),
-            )
-        })
-        .collect();
-    insert_rows!(c, topic_follows::table, follow_rows);
-    let event_rows: Vec<_> = b
-        .events
-        .iter()
-        .map(|e| {
-            (
-                topic_events::id.eq(e.id),
-                topic_events::topic_id.eq(e.topic_id),
-                topic_events::actor_id.eq(Some(e.actor_id)),
-                topic_events::kind.eq("status"),
-                topic_events::public.eq(true),
-                topic_events::detail.eq(&e.detail),
-                topic_events::created_at.eq(e.created_at),
-            )
-        })
-        .collect();
-    insert_rows!(c, topic_events::table, event_rows);
-    let escalation_rows: Vec<_> = b
-        .escalations
-        .iter()
-        .map(|e| {
-            (
-                (
-                    escalations::id.eq(e.id),
-                    escalations::topic_id.eq(e.topic_id),
-                    escalations::brand_id.eq(e.brand_id),
-                    // unacknowledged ones went to the admins long ago: a server started on
-                    // this data has nobody left to tell
-                    escalations::level.eq(if e.acknowledged.is_some() { 1 } else { 2 }),
-                    escalations::reason.eq("Customers are blocked"),
-                    escalations::source.eq(e.source),
-                    escalations::opened_by.eq(e.opened_by),
-                    escalations::state.eq(if e.resolved.is_some() {
-                        "resolved"
-                    } else if e.acknowledged.is_some() {
-                        "acknowledged"
-                    } else {
-                        "open"
-                    }),
-                ),
-                (
-                    escalations::opened_at.eq(e.opened_at),
-                    escalations::acknowledged_by.eq(e.acknowledged.map(|a| a.0)),
-                    escalations::acknowledged_at.eq(e.acknowledged.map(|a| a.1)),
-                    escalations::resolved_by.eq(e.resolved.map(|r| r.0)),
-                    escalations::resolved_at.eq(e.resolved.map(|r| r.1)),
-                    escalations::level2_at.eq(e
-                        .acknowledged
-                        .is_none()
-                        .then(|| e.opened_at + Duration::hours(1))),
-                ),
-            )
-        })
-        .collect();
-    insert_rows!(c, escalations::table, escalation_rows);
-    Ok(())
 }

@@ -11,6 +11,7 @@ use crate::service::brand::{self as brands, NewBrandInput};
 use crate::service::topic::{self as topics, NewTopicInput};
 
 pub mod generated;
+mod rows;
 
 pub const PASSWORD: &str = "kotae-demo-password";
 

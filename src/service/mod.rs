@@ -8,6 +8,7 @@ pub mod insights;
 pub mod moderation;
 pub mod monitor;
 pub mod notify;
+pub mod period;
 pub mod search;
 pub mod staff;
 pub mod topic;
