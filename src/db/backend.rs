@@ -245,6 +245,33 @@ pub fn insert_ignoring_duplicate_vote(
     }
 }
 
+/// Grants a brand's champion badge unless the member has it already.
+pub fn insert_ignoring_duplicate_champion(
+    c: &mut DbConn,
+    brand: crate::model::BrandId,
+    user: crate::model::UserId,
+    by: crate::model::UserId,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::brand_champions::dsl as b;
+    let row = (
+        b::brand_id.eq(brand),
+        b::user_id.eq(user),
+        b::granted_by.eq(by),
+        b::created_at.eq(at),
+    );
+    match c {
+        DbConn::Postgres(pg) => diesel::insert_into(b::brand_champions)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(pg),
+        DbConn::Sqlite(s) => diesel::insert_into(b::brand_champions)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(s),
+    }
+}
+
 /// Inserts a me-too unless the member already said it.
 pub fn insert_ignoring_duplicate_me_too(
     c: &mut DbConn,

@@ -199,10 +199,10 @@ pub(super) fn insert(c: &mut DbConn, b: &Batch) -> QueryResult<()> {
         })
         .collect();
     insert_rows!(c, replies::table, reply_rows);
-    let pairs = |rows: &[(i64, i64, NaiveDateTime)]| rows.to_vec();
-    let me_too_rows: Vec<_> = pairs(&b.me_toos)
-        .into_iter()
-        .map(|(t, u, at)| {
+    let me_too_rows: Vec<_> = b
+        .me_toos
+        .iter()
+        .map(|&(t, u, at)| {
             (
                 me_toos::topic_id.eq(t),
                 me_toos::user_id.eq(u),
@@ -211,9 +211,10 @@ pub(super) fn insert(c: &mut DbConn, b: &Batch) -> QueryResult<()> {
         })
         .collect();
     insert_rows!(c, me_toos::table, me_too_rows);
-    let vote_rows: Vec<_> = pairs(&b.votes)
-        .into_iter()
-        .map(|(r, u, at)| {
+    let vote_rows: Vec<_> = b
+        .votes
+        .iter()
+        .map(|&(r, u, at)| {
             (
                 helpful_votes::reply_id.eq(r),
                 helpful_votes::user_id.eq(u),
@@ -222,12 +223,11 @@ pub(super) fn insert(c: &mut DbConn, b: &Batch) -> QueryResult<()> {
         })
         .collect();
     insert_rows!(c, helpful_votes::table, vote_rows);
-    let mut follows = pairs(&b.follows);
-    follows.sort_unstable_by_key(|f| (f.0, f.1));
-    follows.dedup_by_key(|f| (f.0, f.1));
-    let follow_rows: Vec<_> = follows
-        .into_iter()
-        .map(|(t, u, at)| {
+    // me-tooers never include the author, so each (topic, member) follows once
+    let follow_rows: Vec<_> = b
+        .follows
+        .iter()
+        .map(|&(t, u, at)| {
             (
                 topic_follows::topic_id.eq(t),
                 topic_follows::user_id.eq(u),

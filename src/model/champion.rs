@@ -27,22 +27,7 @@ pub fn grant(
     by: UserId,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let exists = brand_champions::table
-        .find((brand, user))
-        .count()
-        .get_result::<i64>(c)?
-        > 0;
-    if !exists {
-        diesel::insert_into(brand_champions::table)
-            .values((
-                brand_champions::brand_id.eq(brand),
-                brand_champions::user_id.eq(user),
-                brand_champions::granted_by.eq(by),
-                brand_champions::created_at.eq(at),
-            ))
-            .execute(c)?;
-    }
-    Ok(())
+    crate::db::backend::insert_ignoring_duplicate_champion(c, brand, user, by, at).map(drop)
 }
 
 /// Takes the badge away; returns whether they had it.

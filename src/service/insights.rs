@@ -170,27 +170,23 @@ pub async fn of_brand(
     period: Period,
     rule: PointsRule,
 ) -> AppResult<BrandInsights> {
-    let (found, access, products, product_id) = db
-        .run(move |c| {
-            let (found, product_id) = of_brand_scope(c, &me, &slug, product.as_deref())?;
-            let access = authz::access(c, found.id, Some(&me))?;
-            let products = brand::products_of(c, found.id)?;
-            Ok((found, access, products, product_id))
-        })
+    let found = db
+        .run(move |c| brand_scope(c, &me, &slug, product.as_deref()))
         .await?;
-    let product = products.iter().find(|p| Some(p.id) == product_id).cloned();
+    let product_id = found.product.as_ref().map(|p| p.id);
     let scope = Scope {
-        brand: Some(found.id),
+        brand: Some(found.brand.id),
         product: product_id,
         from: period.start(),
         to: period.end(),
     };
-    let insights = gather(db, scope, period, rule, found.first_response_minutes).await?;
+    let target = found.brand.first_response_minutes;
+    let insights = gather(db, scope, period, rule, target).await?;
     Ok(BrandInsights {
-        brand: found,
-        access,
-        products,
-        product,
+        brand: found.brand,
+        access: found.access,
+        products: found.products,
+        product: found.product,
         insights,
     })
 }
@@ -507,16 +503,16 @@ pub fn topic_timings(
     limit: i64,
 ) -> AppResult<(Brand, Vec<TopicTimings>)> {
     use crate::db::schema::topics;
-    let found = of_brand_scope(c, me, slug, product)?;
+    let found = brand_scope(c, me, slug, product)?;
     let mut query = topics::table
-        .filter(topics::brand_id.eq(found.0.id))
+        .filter(topics::brand_id.eq(found.brand.id))
         .filter(topics::hidden.eq(false))
         .filter(topics::duplicate_of.is_null())
         .filter(topics::created_at.ge(period.start()))
         .filter(topics::created_at.lt(period.end()))
         .into_boxed::<crate::db::MultiBackend>();
-    if let Some(p) = found.1 {
-        query = query.filter(topics::product_id.eq(p));
+    if let Some(p) = &found.product {
+        query = query.filter(topics::product_id.eq(p.id));
     }
     let rows = query
         .order((topics::created_at.asc(), topics::id.asc()))
@@ -535,24 +531,34 @@ pub fn topic_timings(
             topics::resolved_at,
         ))
         .load(c)?;
-    Ok((found.0, rows))
+    Ok((found.brand, rows))
 }
 
-fn of_brand_scope(
+/// A brand's staff member's view of it: the brand, their access, its products and the one
+/// asked for (an unknown product is a 422).
+struct BrandScope {
+    brand: Brand,
+    access: authz::Access,
+    products: Vec<Product>,
+    product: Option<Product>,
+}
+
+fn brand_scope(
     c: &mut DbConn,
     me: &User,
     slug: &str,
     product: Option<&str>,
-) -> AppResult<(Brand, Option<crate::model::ProductId>)> {
-    let found = brand::find_by_slug(c, slug)?;
-    authz::staff_of(c, found.id, me)?;
+) -> AppResult<BrandScope> {
+    let brand = brand::find_by_slug(c, slug)?;
+    let access = authz::staff_of(c, brand.id, me)?;
+    let products = brand::products_of(c, brand.id)?;
     let product = match product.map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(p) => Some(
-            brand::products_of(c, found.id)?
-                .into_iter()
+            products
+                .iter()
                 .find(|x| x.slug == p)
-                .map(|x| x.id)
+                .cloned()
                 .ok_or_else(|| {
                     AppError::invalid(
                         "product",
@@ -562,5 +568,10 @@ fn of_brand_scope(
                 })?,
         ),
     };
-    Ok((found, product))
+    Ok(BrandScope {
+        brand,
+        access,
+        products,
+        product,
+    })
 }

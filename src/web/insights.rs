@@ -92,6 +92,13 @@ pub async fn show_site(
 }
 
 fn insert_figures(page: &mut Page, found: &Insights, lang: Lang) {
+    let reasons: std::collections::HashMap<&str, String> = found
+        .escalations
+        .by_reason
+        .iter()
+        .map(|r| (r.reason.as_str(), reason_text(lang, &r.reason)))
+        .collect();
+    page.insert("reason_labels", &reasons);
     page.insert("insights", found);
     page.insert("presets", &PRESET_DAYS);
     page.insert("charts", &draw(found, lang));
@@ -219,7 +226,7 @@ fn series_summary(title: &str, series: &[Series]) -> String {
 }
 
 /// An escalation reason as people read it: the rule's name, or who opened it.
-pub fn reason_text(lang: Lang, reason: &str) -> String {
+fn reason_text(lang: Lang, reason: &str) -> String {
     let key = format!("insights.reason.{reason}");
     match i18n::t(lang, &key) {
         "" => reason.to_string(),
