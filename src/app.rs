@@ -28,6 +28,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub views: Arc<crate::jobs::views::ViewCounter>,
     pub search: Arc<crate::search::SearchIndex>,
+    pub pages: crate::web::page_cache::PageCache,
 }
 
 /// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
@@ -160,6 +161,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         base_url: base_url.clone(),
         views,
         search,
+        pages: Default::default(),
     });
     let assets = web::Data::from(assets);
     let server = HttpServer::new(move || {

@@ -121,8 +121,10 @@ fn brand_and_directory_lists_use_indexes() {
                 .any(|s| s.starts_with("SCAN topics") && !s.contains("USING INDEX")),
             "{name} scans topics: {text}"
         );
+        // any sort, even of the ties' ids ("FOR LAST TERM OF ORDER BY"), reads every
+        // matching topic before the first page can be returned
         assert!(
-            !text.contains("TEMP B-TREE FOR ORDER BY"),
+            !text.contains("TEMP B-TREE"),
             "{name} sorts in a temporary tree: {text}"
         );
         assert!(

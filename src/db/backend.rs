@@ -1,5 +1,7 @@
 //! The few things SQLite and PostgreSQL do differently, both arms side by side.
 
+use std::sync::Mutex;
+
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel::sql_query;
@@ -39,6 +41,12 @@ pub fn refresh_statistics(c: &mut DbConn) -> QueryResult<()> {
     Ok(())
 }
 
+/// The writers of this process take turns here before SQLite's own lock. SQLite lets one
+/// writer in at a time; the others retry in its busy handler, which sleeps up to 100 ms
+/// between tries, so under load a write that needs 1 ms waited hundreds. A mutex hands the
+/// turn on at once. (Other processes, such as commands, still meet the busy timeout.)
+static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+
 /// Runs `work` in a transaction that may write. On SQLite it begins IMMEDIATE, taking the
 /// write lock up front: a deferred transaction that upgrades later skips the busy timeout
 /// and fails with "database is locked".
@@ -56,6 +64,8 @@ where
         DbConn::Postgres(_) => c.transaction(work),
         DbConn::Sqlite(_) if nested => c.transaction(work),
         DbConn::Sqlite(_) => {
+            // a panic while holding it poisons nothing that matters: the guard protects no data
+            let _turn = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
             on_sqlite(c, |s| {
                 AnsiTransactionManager::begin_transaction_sql(s, "BEGIN IMMEDIATE")
             })?;

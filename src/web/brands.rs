@@ -6,6 +6,7 @@ use super::forms::OnOffForm;
 use super::lists::{PER_PAGE, encode, pager, summaries};
 use super::page::PageResult;
 use super::page::{Page, redirect, redirect_with_flash};
+use super::page_cache;
 use super::session::{CurrentUser, MaybeUser};
 use super::topics::topic_url;
 use crate::api::communities::{parse_sort, topic_filter};
@@ -30,6 +31,17 @@ pub struct HomeQuery {
 
 /// GET /: the brand directory, filtered by name and sorted by activity, and recent topics.
 pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<HomeQuery>,
+) -> PageResult {
+    page_cache::serve(&req, &state, || {
+        render_home(req.clone(), state.clone(), query)
+    })
+    .await
+}
+
+async fn render_home(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<HomeQuery>,
@@ -129,6 +141,17 @@ pub struct BrandQuery {
 
 /// GET /brands/{slug}: tabs by kind, filters, sorts, pages.
 pub async fn show_brand(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: MaybeUser,
+    slug: web::Path<String>,
+    query: web::Query<BrandQuery>,
+) -> PageResult {
+    let render = || render_brand(req.clone(), state.clone(), viewer, slug, query);
+    page_cache::serve(&req, &state, render).await
+}
+
+async fn render_brand(
     req: HttpRequest,
     state: web::Data<AppState>,
     viewer: MaybeUser,

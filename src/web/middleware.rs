@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
@@ -57,9 +58,8 @@ async fn respond(
     if let Some(error) = error_page {
         res = render_error_page(res, error).await;
     }
-    let secure = session::app_state(res.request())
-        .map(|s| s.secure_cookies)
-        .unwrap_or(false);
+    let state = session::app_state(res.request()).ok();
+    let secure = state.as_ref().is_some_and(|s| s.secure_cookies);
     let seed = res.request().extensions().get::<CsrfSeed>().cloned();
     if let Some(seed) = seed.filter(|s| s.is_new) {
         let _ = res
@@ -67,6 +67,10 @@ async fn respond(
             .add_cookie(&session::csrf_cookie(&seed.value, secure));
     }
     let status = res.status();
+    let wrote = !matches!(method, Method::GET | Method::HEAD) && status.as_u16() < 400;
+    if let Some(state) = state.filter(|_| wrote) {
+        state.pages.invalidate(); // visitors' kept pages may show what just changed
+    }
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(header::HeaderName::from_static("x-request-id"), value);

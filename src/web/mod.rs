@@ -14,6 +14,7 @@ pub mod insights;
 pub mod lists;
 pub mod middleware;
 pub mod page;
+pub mod page_cache;
 pub mod profiles;
 pub mod search;
 pub mod session;

@@ -10,13 +10,14 @@ use serde::Serialize;
 use tera::Context;
 
 use super::errors::PageError;
+use super::page_cache::RenderingForCache;
 use super::session::{self, SignedIn};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Lang;
 
 pub const LANG_COOKIE: &str = "kotae_lang";
-const FLASH_COOKIE: &str = "kotae_flash";
+pub const FLASH_COOKIE: &str = "kotae_flash";
 
 /// What a page handler returns.
 pub type PageResult = Result<HttpResponse, PageError>;
@@ -62,7 +63,11 @@ impl Page {
         context.insert("failed_form", "");
         context.insert("page_title", "");
         context.insert("title_key", title_key);
-        context.insert("csrf_token", &session::csrf_token(req, &state));
+        let token = match req.extensions().get::<RenderingForCache>() {
+            Some(placeholder) => placeholder.0.clone(),
+            None => session::csrf_token(req, &state),
+        };
+        context.insert("csrf_token", &token);
         context.insert("path", &current_path(req));
         if let Some(v) = &viewer {
             context.insert(

@@ -6,6 +6,7 @@ use super::forms::CheckedForm;
 use super::forms::OnOffForm;
 use super::page::PageResult;
 use super::page::{Page, redirect, redirect_with_flash};
+use super::page_cache;
 use super::session::{CurrentUser, MaybeUser};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -57,6 +58,21 @@ pub async fn show_topic(
 ) -> PageResult {
     let (brand_slug, segment) = path.into_inner();
     let id = topic_id(&segment)?;
+    let render = || render_topic(req.clone(), state.clone(), viewer, brand_slug, id);
+    let response = page_cache::serve(&req, &state, render).await?;
+    if matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
+        state.views.add(id);
+    }
+    Ok(response)
+}
+
+async fn render_topic(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: MaybeUser,
+    brand_slug: String,
+    id: TopicId,
+) -> PageResult {
     let viewer_user = viewer.0.map(|v| v.user);
     let data = match state
         .services
@@ -81,7 +97,6 @@ pub async fn show_topic(
     if data.brand.slug != brand_slug {
         return Err(AppError::NotFound.into());
     }
-    state.views.add(id);
     let rule: PointsRule = state.services.points;
     let helpful: &[ReplyId] = data.viewer.as_ref().map_or(&[], |v| v.helpful.as_slice());
     let rows: Vec<ReplyRow> = data

@@ -1,0 +1,11 @@
+-- Lists order by (time DESC, id DESC). The covering indexes of 000007 put their extra columns
+-- straight after the time, so the id no longer followed it and SQLite sorted every topic of a
+-- brand (or of the site) to find a page of 20. The id now comes right after the time.
+DROP INDEX topics_activity;
+CREATE INDEX topics_activity ON topics (hidden, last_activity_at, id, duplicate_of, author_id, accepted_reply_id);
+DROP INDEX topics_brand_activity;
+CREATE INDEX topics_brand_activity ON topics (brand_id, last_activity_at, id, hidden, duplicate_of, product_id, author_id, accepted_reply_id, created_at, first_staff_response_at);
+DROP INDEX topics_brand_created;
+CREATE INDEX topics_brand_created ON topics (brand_id, created_at, id, kind, status, feeling, hidden, duplicate_of, product_id, first_response_at, first_staff_response_at, resolved_at, assignee_id, accepted_reply_id);
+DROP INDEX topics_created;
+CREATE INDEX topics_created ON topics (created_at, id, hidden, duplicate_of, kind, status, feeling, brand_id, product_id, first_response_at, first_staff_response_at, resolved_at, assignee_id, accepted_reply_id);
