@@ -121,6 +121,8 @@ fn generate(
     let loaded = started.elapsed().as_secs_f64();
     let index = crate::search::SearchIndex::open(&config.search_dir())?;
     crate::search::indexer::rebuild(&mut *db.get()?, &index)?;
+    // the planner's statistics now, or the server's first start gathers them (over a second)
+    crate::db::backend::refresh_statistics(&mut *db.get()?)?;
     let total = started.elapsed().as_secs_f64();
     let posts = report.topics + report.replies;
     println!(

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod migrate;
 pub mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -45,6 +46,9 @@ impl Backend {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<DbConn>>,
+    /// One permit per pooled connection: work waits here, not in a blocking thread of its own
+    /// (a burst of requests otherwise starts a thread each, and their memory stays).
+    turns: Arc<tokio::sync::Semaphore>,
     pub backend: Backend,
 }
 
@@ -72,7 +76,12 @@ impl Db {
             .connection_customizer(Box::new(Pragmas))
             .build(manager)
             .with_context(|| format!("cannot open the database at {}", redact(url)))?;
-        Ok(Db { pool, backend })
+        let turns = Arc::new(tokio::sync::Semaphore::new(size as usize));
+        Ok(Db {
+            pool,
+            turns,
+            backend,
+        })
     }
 
     /// Runs `work` with a pooled connection on a blocking thread.
@@ -82,7 +91,10 @@ impl Db {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let turn = self.turns.clone().acquire_owned().await;
+        let turn = turn.map_err(|e| AppError::Internal(e.into()))?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let mut c = pool.get().context("no database connection available")?;
             work(&mut c)
         })

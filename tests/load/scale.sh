@@ -8,6 +8,7 @@
 #   LOAD_DIR=/some/dir   keep the generated data there between runs (made if missing)
 #   LOAD_TOPICS=100000   size of the generated community (10 replies per topic on average)
 #   LOAD_ONLY=reply      run only the measurements whose name contains this
+#   LOAD_SMAPS=out.txt   keep the server's memory map (/proc/PID/smaps) at the end
 #   LOAD_PERF=out.data   record the server with `perf record -g` during those measurements
 # Needs wrk (apt-get install wrk) and python3. Every wrk run is bounded by its duration.
 set -euo pipefail
@@ -97,10 +98,10 @@ replies=$(curl -sf "$base/api/v1/topics/${topic_path##*/}" 2>/dev/null |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)["replies"]))' 2>/dev/null || echo "?")
 
 results=()
-measure() { # name connections url [script]
-  local name=$1 conns=$2 url=$3 script=${4:-tests/load/report.lua} line
+measure() { # name connections url [script [header]]
+  local name=$1 conns=$2 url=$3 script=${4:-tests/load/report.lua} header=${5:-X-Load: 1} line
   [[ $name == *"${LOAD_ONLY:-}"* ]] || return 0
-  line=$(wrk -t2 -c"$conns" -d"${seconds}s" -s "$script" "$url" | grep '^RESULT') || {
+  line=$(wrk -t2 -c"$conns" -d"${seconds}s" -H "$header" -s "$script" "$url" | grep '^RESULT') || {
     echo "wrk failed for $name" >&2
     exit 1
   }
@@ -112,6 +113,7 @@ echo "== $(nproc) cores, ${seconds}s per measurement, data in $dir"
 echo "topic page: $topic_path ($replies replies), brand page: $brand_path"
 measure "static asset $css" 32 "$base$css"
 measure "topic page" 32 "$base$topic_path"
+measure "topic page, gzip (as browsers ask)" 32 "$base$topic_path" tests/load/report.lua "Accept-Encoding: gzip"
 measure "brand page" 32 "$base$brand_path"
 measure "home page" 32 "$base/"
 LOAD_PATHS=$work/searches measure "search (API, 100 queries)" 8 "$base" tests/load/paths.lua
@@ -121,6 +123,8 @@ server=$pid
 [ -n "${LOAD_PERF:-}" ] && server=$(pgrep -P "$pid")
 rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 rss_anon_kib=$(awk '/RssAnon/ {print $2}' "/proc/$server/status")
+threads=$(awk '/Threads/ {print $2}' "/proc/$server/status")
+[ -n "${LOAD_SMAPS:-}" ] && cp "/proc/$server/smaps" "$LOAD_SMAPS"
 if [ -n "${LOAD_PERF:-}" ]; then
   kill -INT "$pid" && wait "$pid" || true
   pid=
@@ -132,4 +136,4 @@ echo "| --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${results[@]}"
 echo
 echo "start-up to first healthy answer: $startup_ms ms"
-echo "peak memory (VmHWM) of the server: $(( rss_kib / 1024 )) MiB, of which now anonymous (not mapped files): $(( rss_anon_kib / 1024 )) MiB"
+echo "peak memory (VmHWM) of the server: $(( rss_kib / 1024 )) MiB, of which now anonymous (not mapped files): $(( rss_anon_kib / 1024 )) MiB; $threads threads"
