@@ -40,6 +40,8 @@ struct Kept {
     made: Instant,
     /// The page split at each placeholder.
     pieces: Vec<Bytes>,
+    /// The same pieces compressed, so gzip costs a visitor no compression of their own.
+    deflated: Option<Vec<Bytes>>,
     /// Unique among the pages kept by this process, for the ETag.
     serial: u64,
     /// Set by the request that renders the page again once it is stale.
@@ -104,10 +106,12 @@ impl PageCache {
     }
 
     fn keep(&self, key: String, html: &[u8], generation: u64) -> Arc<Kept> {
+        let pieces = split(html, self.placeholder.as_bytes());
         let kept = Arc::new(Kept {
             generation,
             made: Instant::now(),
-            pieces: split(html, self.placeholder.as_bytes()),
+            deflated: pieces.iter().map(|p| gzip::deflate(p)).collect(),
+            pieces,
             serial: self.serial.fetch_add(1, Ordering::Relaxed),
             refreshing: AtomicBool::new(false),
         });
@@ -222,6 +226,15 @@ fn respond(req: &HttpRequest, kept: &Kept, token: &str) -> HttpResponse {
             .insert_header((header::ETAG, etag))
             .finish();
     }
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if let Some(deflated) = kept.deflated.as_ref().filter(|_| accepts_gzip(req)) {
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        return response.body(gzip::join(&kept.pieces, deflated, token.as_bytes()));
+    }
     let mut body = Vec::with_capacity(kept.size() + kept.pieces.len() * token.len());
     for (i, piece) in kept.pieces.iter().enumerate() {
         if i > 0 {
@@ -229,10 +242,84 @@ fn respond(req: &HttpRequest, kept: &Kept, token: &str) -> HttpResponse {
         }
         body.extend_from_slice(piece);
     }
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::ETAG, etag))
-        .body(body)
+    response.body(body)
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    let accepted = req.headers().get_all(header::ACCEPT_ENCODING);
+    let codings = accepted
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','));
+    codings.into_iter().any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let gzip = parts
+            .next()
+            .is_some_and(|name| name.eq_ignore_ascii_case("gzip"));
+        let weight = parts
+            .find_map(|p| p.strip_prefix("q="))
+            .map_or(1.0, |q| q.parse::<f32>().unwrap_or(0.0));
+        gzip && weight > 0.0
+    })
+}
+
+/// A gzip stream assembled from pieces compressed once and a token that differs per visitor.
+/// Each piece is raw DEFLATE ended by a sync flush, so it stops at a byte boundary and refers
+/// to nothing before it; the token goes between them as a stored (uncompressed) block.
+mod gzip {
+    use actix_web::web::Bytes;
+    use flate2::{Compress, Compression, FlushCompress};
+
+    const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    /// An empty final block with fixed codes: ends the DEFLATE stream.
+    const LAST_BLOCK: [u8; 2] = [0x03, 0x00];
+
+    /// None if zlib fails (it does not on memory it was given; then the page goes plain).
+    pub fn deflate(piece: &[u8]) -> Option<Bytes> {
+        let mut compress = Compress::new(Compression::default(), false);
+        let mut out = Vec::new();
+        loop {
+            out.reserve(piece.len() / 3 + 64);
+            let read = compress.total_in() as usize;
+            compress
+                .compress_vec(&piece[read..], &mut out, FlushCompress::Sync)
+                .ok()?;
+            // all read and room left over: the flush is complete
+            if compress.total_in() as usize == piece.len() && out.len() < out.capacity() {
+                return Some(Bytes::from(out));
+            }
+        }
+    }
+
+    pub fn join(pieces: &[Bytes], deflated: &[Bytes], token: &[u8]) -> Vec<u8> {
+        let size: usize = deflated.iter().map(Bytes::len).sum();
+        let mut out = Vec::with_capacity(size + pieces.len() * (token.len() + 5) + 20);
+        out.extend_from_slice(&HEADER);
+        let mut crc = crc32fast::Hasher::new();
+        let mut length = 0usize;
+        for (i, (piece, packed)) in pieces.iter().zip(deflated).enumerate() {
+            if i > 0 {
+                stored_block(&mut out, token);
+                crc.update(token);
+                length += token.len();
+            }
+            out.extend_from_slice(packed);
+            crc.update(piece);
+            length += piece.len();
+        }
+        out.extend_from_slice(&LAST_BLOCK);
+        out.extend_from_slice(&crc.finalize().to_le_bytes());
+        out.extend_from_slice(&(length as u32).to_le_bytes());
+        out
+    }
+
+    /// A non-final stored block (tokens are far shorter than its 65,535-byte limit).
+    fn stored_block(out: &mut Vec<u8>, data: &[u8]) {
+        let len = data.len().min(u16::MAX as usize) as u16;
+        out.push(0x00);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(&data[..len as usize]);
+    }
 }
 
 fn split(html: &[u8], placeholder: &[u8]) -> Vec<Bytes> {
@@ -252,7 +339,45 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{gzip, split};
+    use std::io::Read;
+
+    #[test]
+    fn gzip_only_when_asked_for_and_not_refused() {
+        let asks = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header(("accept-encoding", value))
+                .to_http_request();
+            super::accepts_gzip(&req)
+        };
+        assert!(asks("gzip, deflate, br, zstd"));
+        assert!(asks("br;q=1.0, GZIP;q=0.5"));
+        assert!(!asks("br"));
+        assert!(!asks("gzip;q=0, br"));
+        assert!(!asks("identity"));
+    }
+
+    #[test]
+    fn gzip_of_pieces_and_a_token_is_the_whole_page() {
+        let page =
+            "<html><p>説明 ".repeat(3000) + "TOKEN</p><form>TOKEN</form>" + &"x".repeat(70_000);
+        let pieces = split(page.as_bytes(), b"TOKEN");
+        let deflated: Vec<_> = pieces
+            .iter()
+            .map(|p| gzip::deflate(p).expect("deflate"))
+            .collect();
+        let stream = gzip::join(&pieces, &deflated, b"abc-123");
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(&stream[..])
+            .read_to_string(&mut unpacked)
+            .expect("valid gzip");
+        assert_eq!(unpacked, page.replace("TOKEN", "abc-123"));
+        assert!(
+            stream.len() < page.len() / 4,
+            "compressed: {}",
+            stream.len()
+        );
+    }
 
     #[test]
     fn pages_split_at_every_placeholder() {
