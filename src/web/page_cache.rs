@@ -49,8 +49,10 @@ struct Kept {
 }
 
 impl Kept {
+    /// Bytes held, the compressed copy included.
     fn size(&self) -> usize {
-        self.pieces.iter().map(Bytes::len).sum()
+        let deflated = self.deflated.iter().flatten();
+        self.pieces.iter().chain(deflated).map(Bytes::len).sum()
     }
 }
 
@@ -235,7 +237,8 @@ fn respond(req: &HttpRequest, kept: &Kept, token: &str) -> HttpResponse {
         response.insert_header((header::CONTENT_ENCODING, "gzip"));
         return response.body(gzip::join(&kept.pieces, deflated, token.as_bytes()));
     }
-    let mut body = Vec::with_capacity(kept.size() + kept.pieces.len() * token.len());
+    let plain: usize = kept.pieces.iter().map(Bytes::len).sum();
+    let mut body = Vec::with_capacity(plain + kept.pieces.len() * token.len());
     for (i, piece) in kept.pieces.iter().enumerate() {
         if i > 0 {
             body.extend_from_slice(token.as_bytes());
