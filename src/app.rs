@@ -136,8 +136,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         key: key.clone(),
     };
     let follower_task = actix_web::rt::spawn(follower_mail.run(stopped.clone()));
+    crate::service::response_times::keep_for(config.response_times_secs);
     let checker = crate::jobs::escalations::Checker {
         db: db.clone(),
+        search: search.clone(),
         mail: composer.clone(),
         every: std::time::Duration::from_secs(config.escalation_check_secs),
     };

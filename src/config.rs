@@ -28,6 +28,8 @@ pub struct Config {
     pub mail_retry_secs: u64,
     /// Seconds between passes of the escalation rule checker.
     pub escalation_check_secs: u64,
+    /// How long a brand's public response times are kept before they are computed again.
+    pub response_times_secs: u64,
     pub log: String,
     pub points: crate::service::PointsRule,
 }
@@ -98,6 +100,10 @@ const SETTINGS: &[Setting] = &[
     Setting {
         env: "KOTAE_ESCALATION_CHECK_SECONDS",
         accepts: "seconds between escalation rule checks, from 1 to 3600",
+    },
+    Setting {
+        env: "KOTAE_RESPONSE_TIMES_SECONDS",
+        accepts: "seconds a brand's public response times are kept, from 0 to 3600",
     },
     Setting {
         env: "KOTAE_LOG",
@@ -206,6 +212,7 @@ impl Config {
         let mail_retry_secs = sources.number("KOTAE_MAIL_RETRY_SECONDS", 30, 1..=3600)?;
         let escalation_check_secs =
             sources.number("KOTAE_ESCALATION_CHECK_SECONDS", 10, 1..=3600)?;
+        let response_times_secs = sources.number("KOTAE_RESPONSE_TIMES_SECONDS", 3600, 0..=3600)?;
         let points = crate::service::PointsRule {
             helpful: sources.number("KOTAE_POINTS_HELPFUL", 1, 0..=100)? as i32,
             accepted: sources.number("KOTAE_POINTS_ACCEPTED", 5, 0..=100)? as i32,
@@ -231,6 +238,7 @@ impl Config {
             db_pool_size,
             mail_retry_secs,
             escalation_check_secs,
+            response_times_secs,
             log,
             points,
         })

@@ -86,6 +86,7 @@ fn brand_json(view: &brands::BrandView) -> Value {
         "claimed_at": json::time_opt(view.brand.claimed_at),
         "products": view.products.iter().map(|p| json!({"slug": p.slug, "name": p.name})).collect::<Vec<_>>(),
         "stats": { "topic_count": view.brand.topic_count, "last_activity_at": json::time(view.brand.last_activity_at) },
+        "notice": view.notice, "response_times": view.response_times,
     })
 }
 
@@ -326,8 +327,14 @@ pub async fn create_reply(
         .db
         .run(move |c| topics::post_reply(c, &user, id, &input))
         .await?;
-    state.services.mail.wake();
-    Ok(HttpResponse::Created().json(json::reply(&created)))
+    match created {
+        topics::Posted::Published(reply) => {
+            state.services.mail.wake();
+            Ok(HttpResponse::Created().json(json::reply(&reply)))
+        }
+        topics::Posted::Pending(id) => Ok(HttpResponse::Accepted()
+            .json(serde_json::json!({ "pending_id": id, "state": "pending" }))),
+    }
 }
 
 /// POST and DELETE /topics/{id}/me-too

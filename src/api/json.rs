@@ -58,6 +58,7 @@ pub fn reply(r: &ReplyView) -> Value {
         "author": { "username": r.author_username, "display_name": r.author_name },
         "body": r.reply.body, "body_html": r.reply.body_html, "official": r.reply.official,
         "helpful_count": r.reply.helpful_count, "created_at": time(r.reply.created_at),
+        "verified_version": r.reply.verified_version, "review_at": time_opt(r.reply.review_at),
     })
 }
 

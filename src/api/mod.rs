@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1: the contract of shared/API.md.
 
 pub mod accounts;
+pub mod answering;
 pub mod communities;
 pub mod escalations;
 pub mod insights;
@@ -57,6 +58,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(communities::create_reply),
             )
             .route("/topics/{id}/me-too", web::post().to(communities::me_too))
+            .route(
+                "/topics/{id}/fixed",
+                web::post().to(answering::answer_fixed),
+            )
+            .route(
+                "/brands/{slug}/notice",
+                web::put().to(answering::pin_notice),
+            )
+            .route(
+                "/brands/{slug}/notice",
+                web::delete().to(answering::unpin_notice),
+            )
+            .route(
+                "/escalations/{id}/topics",
+                web::get().to(answering::incident_topics),
+            )
+            .route(
+                "/brands/{slug}/response-times",
+                web::put().to(answering::set_response_times),
+            )
+            .route(
+                "/brands/{slug}/approvals",
+                web::get().to(answering::approvals),
+            )
+            .route(
+                "/pending-replies/{id}/{action}",
+                web::post().to(answering::decide),
+            )
+            .route(
+                "/replies/{id}/verification",
+                web::put().to(answering::set_verification),
+            )
+            .route(
+                "/brands/{slug}/reverify",
+                web::get().to(answering::reverify),
+            )
             .route("/topics/{id}/me-too", web::delete().to(communities::me_too))
             .route("/topics/{id}/accept", web::post().to(communities::accept))
             .route(

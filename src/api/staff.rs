@@ -301,6 +301,7 @@ pub async fn delete_saved_reply(
 #[derive(Deserialize)]
 pub struct QueueQuery {
     view: Option<String>,
+    order: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -323,13 +324,15 @@ pub async fn queue(
             )
         })?,
     };
+    let order = workflow::QueueOrder::parse(query.order.as_deref().unwrap_or_default())
+        .ok_or_else(|| AppError::invalid("order", "order_invalid", "choose priority or waiting"))?;
     let paging = Paging {
         page: query.page,
         per_page: query.per_page,
     };
     let (user, limit, offset) = (me.0.user, paging.per_page(), paging.offset());
     let found = run(&state, move |c| {
-        workflow::queue(c, &user, &slug, view, limit, offset)
+        workflow::queue(c, &user, &slug, (view, order), limit, offset)
     })
     .await?;
     let items = found
@@ -342,7 +345,8 @@ pub async fn queue(
                     "assignee": r.assignee.as_ref().map(|a| json!({ "user_id": a.user_id, "username": a.username })),
                     "author": { "username": r.item.author_username, "display_name": r.item.author_name },
                     "created_at": json::time(r.item.created_at), "waiting_minutes": r.waiting_minutes,
-                    "overdue": r.overdue })
+                    "overdue": r.overdue, "priority": (r.item.priority * 10.0).round() / 10.0,
+                    "priority_reasons": r.priority_reasons })
         })
         .collect();
     Ok(HttpResponse::Ok().json(paging.wrap(items, found.total)))
@@ -374,6 +378,9 @@ fn topic_state(t: &crate::model::topic::Topic) -> Value {
 pub struct AssignBody {
     #[serde(default)]
     user_id: Option<UserId>,
+    /// A handover note for the new assignee.
+    #[serde(default)]
+    note: String,
 }
 
 /// POST /topics/{id}/assign
@@ -384,8 +391,11 @@ pub async fn assign(
     body: web::Json<AssignBody>,
 ) -> ApiResult {
     let (user, id, mail) = (me.0.user, TopicId(*id), state.services.mail.clone());
-    let to = body.user_id;
-    let found = run(&state, move |c| workflow::assign(c, &mail, &user, id, to)).await?;
+    let body = body.into_inner();
+    let found = run(&state, move |c| {
+        workflow::assign(c, &mail, &user, id, body.user_id, &body.note)
+    })
+    .await?;
     state.services.mail.wake();
     Ok(HttpResponse::Ok().json(topic_state(&found)))
 }

@@ -27,6 +27,32 @@ pub struct Dialect {
 }
 
 impl Dialect {
+    /// The dialect of a connection.
+    pub fn of(c: &DbConn) -> Dialect {
+        Dialect {
+            postgres: matches!(c, DbConn::Postgres(_)),
+        }
+    }
+
+    /// The smaller of two numbers.
+    pub fn least(&self, a: &str, b: &str) -> String {
+        if self.postgres {
+            format!("LEAST({a}, {b})")
+        } else {
+            format!("MIN({a}, {b})")
+        }
+    }
+
+    /// A time as an SQL literal (for times the server computed, never for user input).
+    pub fn time_literal(&self, at: NaiveDateTime) -> String {
+        let text = at.format("%Y-%m-%d %H:%M:%S%.6f");
+        if self.postgres {
+            format!("TIMESTAMP '{text}'")
+        } else {
+            format!("'{text}'")
+        }
+    }
+
     /// Seconds since 1970 of a timestamp column, as a double on both backends.
     pub fn epoch(&self, column: &str) -> String {
         if self.postgres {

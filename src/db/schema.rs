@@ -85,6 +85,7 @@ diesel::table! {
         last_activity_at -> Timestamp,
         created_at -> Timestamp,
         first_response_minutes -> Nullable<Integer>,
+        hide_response_times -> Bool,
     }
 }
 
@@ -152,6 +153,8 @@ diesel::table! {
         hidden -> Bool,
         helpful_count -> Integer,
         created_at -> Timestamp,
+        verified_version -> Nullable<Text>,
+        review_at -> Nullable<Timestamp>,
     }
 }
 
@@ -196,6 +199,7 @@ diesel::table! {
         role -> Text,
         title -> Text,
         created_at -> Timestamp,
+        needs_approval -> Bool,
     }
 }
 
@@ -287,6 +291,8 @@ diesel::table! {
         me_too_threshold -> Nullable<Integer>,
         feeling_minutes -> Nullable<Integer>,
         acknowledge_minutes -> Integer,
+        spike_me_toos -> Integer,
+        spike_minutes -> Integer,
     }
 }
 
@@ -314,6 +320,7 @@ diesel::table! {
         resolved_by -> Nullable<BigInt>,
         resolved_at -> Nullable<Timestamp>,
         level2_at -> Nullable<Timestamp>,
+        announced_at -> Nullable<Timestamp>,
     }
 }
 
@@ -383,6 +390,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    escalation_topics (escalation_id, topic_id) {
+        escalation_id -> BigInt,
+        topic_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    brand_notices (brand_id) {
+        brand_id -> BigInt,
+        body -> Text,
+        escalation_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fix_answers (topic_id, user_id, resolved_at) {
+        topic_id -> BigInt,
+        user_id -> BigInt,
+        resolved_at -> Timestamp,
+        fixed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pending_replies (id) {
+        id -> BigInt,
+        topic_id -> BigInt,
+        brand_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        official_answer -> Bool,
+        verified_version -> Nullable<Text>,
+        review_at -> Nullable<Timestamp>,
+        state -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
@@ -397,6 +449,10 @@ diesel::joinable!(internal_notes -> users (author_id));
 diesel::joinable!(flags -> topics (topic_id));
 diesel::joinable!(monitor_matches -> topics (topic_id));
 diesel::joinable!(escalations -> topics (topic_id));
+diesel::joinable!(escalation_topics -> topics (topic_id));
+diesel::joinable!(escalation_topics -> escalations (escalation_id));
+diesel::joinable!(pending_replies -> topics (topic_id));
+diesel::joinable!(pending_replies -> users (author_id));
 diesel::joinable!(brand_champions -> users (user_id));
 diesel::joinable!(escalation_recipients -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -431,4 +487,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_changes,
     monitors,
     monitor_matches,
+    escalation_topics,
+    brand_notices,
+    fix_answers,
+    pending_replies,
 );

@@ -267,10 +267,13 @@ fn post_thread(c: &mut DbConn, members: &[User], thread: &Thread) -> anyhow::Res
             topic.id,
             &topics::ReplyInput {
                 body: text.to_string(),
-                official_answer: false,
+                ..Default::default()
             },
         )
         .map_err(fail)?;
+        let topics::Posted::Published(reply) = reply else {
+            anyhow::bail!("a demo reply waits for approval");
+        };
         if *accepted {
             best = Some(reply.reply.id);
         }
@@ -373,6 +376,8 @@ fn escalate_in_demo(
             me_too_threshold: Some(3),
             feeling_minutes: Some(60),
             acknowledge_minutes: 60,
+            spike_me_toos: escalation::DEFAULT_SPIKE_ME_TOOS,
+            spike_minutes: escalation::DEFAULT_SPIKE_MINUTES,
         },
     )?;
     escalation::set_recipients(c, brand, &[emi.id])?;

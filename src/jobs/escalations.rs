@@ -1,6 +1,7 @@
 //! The escalation rule checker: every few seconds (KOTAE_ESCALATION_CHECK_SECONDS) opens
 //! what the brands' rules call for, moves unacknowledged escalations to level 2, and sends
-//! the hourly digests that are due. Idempotent, and safe on several nodes: a rule's
+//! the hourly digests that are due; finds incidents (spikes of me-toos) and tells the people
+//! of resolved ones. Idempotent, and safe on several nodes: a rule's
 //! escalation is unique per topic in the database, and level 2 is claimed by one update.
 
 use std::time::Duration;
@@ -9,10 +10,11 @@ use tokio::sync::watch;
 
 use crate::db::Db;
 use crate::mail::Composer;
-use crate::service::{escalation, notify};
+use crate::service::{escalation, incident, notify};
 
 pub struct Checker {
     pub db: Db,
+    pub search: std::sync::Arc<crate::search::SearchIndex>,
     pub mail: Composer,
     pub every: Duration,
 }
@@ -20,13 +22,15 @@ pub struct Checker {
 impl Checker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         loop {
-            let mail = self.mail.clone();
+            let (mail, search) = (self.mail.clone(), self.search.clone());
             let pass = self
                 .db
                 .run(move |c| {
                     let (opened, raised) = escalation::check(c, &mail)?;
-                    let digests = notify::send_digests(c, &mail)?;
-                    Ok((opened, raised, digests))
+                    let spikes = incident::check(c, &mail, &search)?;
+                    let told = incident::announce(c, &mail)?;
+                    let digests = notify::send_digests(c, &mail)? + told;
+                    Ok((opened + spikes, raised, digests))
                 })
                 .await;
             match pass {

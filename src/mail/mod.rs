@@ -61,6 +61,22 @@ impl Composer {
         )
     }
 
+    /// The one-click answer to "Did this fix it for you?" about one resolution of a topic.
+    pub fn fixed_link(
+        &self,
+        user: model::UserId,
+        topic: model::TopicId,
+        round: chrono::NaiveDateTime,
+        fixed: bool,
+    ) -> String {
+        format!(
+            "{}/fixed?token={}&answer={}",
+            self.base_url,
+            crate::service::fixed::token(&self.key, user, topic, round),
+            if fixed { "yes" } else { "no" }
+        )
+    }
+
     /// A topic's page, absolute, for mail.
     pub fn topic_link(&self, brand_slug: &str, topic: model::TopicId, title: &str) -> String {
         format!(

@@ -24,6 +24,7 @@ pub struct Brand {
     pub last_activity_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub first_response_minutes: Option<i32>,
+    pub hide_response_times: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -185,6 +186,13 @@ pub fn set_first_response_target(
 ) -> QueryResult<()> {
     diesel::update(brands::table.find(id))
         .set(brands::first_response_minutes.eq(minutes))
+        .execute(c)?;
+    Ok(())
+}
+
+pub fn set_hide_response_times(c: &mut DbConn, id: BrandId, hidden: bool) -> QueryResult<()> {
+    diesel::update(brands::table.find(id))
+        .set(brands::hide_response_times.eq(hidden))
         .execute(c)?;
     Ok(())
 }

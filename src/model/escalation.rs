@@ -20,9 +20,12 @@ pub enum Rule {
     NoStaffReply,
     MeToo,
     Feeling,
+    /// Incident mode: me-toos over a topic and its near-duplicates jumped.
+    Spike,
 }
 
 impl Rule {
+    /// The rules the checker tests topic by topic; spikes are found over groups of topics.
     pub const ALL: [Rule; 4] = [
         Rule::Unanswered,
         Rule::NoStaffReply,
@@ -36,6 +39,7 @@ impl Rule {
             Rule::NoStaffReply => "no_staff_reply",
             Rule::MeToo => "me_too",
             Rule::Feeling => "feeling",
+            Rule::Spike => "spike",
         }
     }
 }
@@ -79,9 +83,15 @@ pub struct Settings {
     pub me_too_threshold: Option<i32>,
     pub feeling_minutes: Option<i32>,
     pub acknowledge_minutes: i32,
+    /// Incident mode: this many me-toos (0: off) within spike_minutes over a topic and
+    /// its near-duplicates open a "spike" escalation.
+    pub spike_me_toos: i32,
+    pub spike_minutes: i32,
 }
 
 pub const DEFAULT_ACKNOWLEDGE_MINUTES: i32 = 60;
+pub const DEFAULT_SPIKE_ME_TOOS: i32 = 10;
+pub const DEFAULT_SPIKE_MINUTES: i32 = 60;
 
 pub struct NewEscalation<'a> {
     pub topic: TopicId,
@@ -289,6 +299,8 @@ pub fn settings(c: &mut DbConn, brand: BrandId) -> QueryResult<Settings> {
             me_too_threshold: None,
             feeling_minutes: None,
             acknowledge_minutes: DEFAULT_ACKNOWLEDGE_MINUTES,
+            spike_me_toos: DEFAULT_SPIKE_ME_TOOS,
+            spike_minutes: DEFAULT_SPIKE_MINUTES,
         }))
 }
 
@@ -309,6 +321,8 @@ pub fn save_settings(c: &mut DbConn, row: &Settings) -> QueryResult<()> {
             escalation_settings::me_too_threshold.eq(row.me_too_threshold),
             escalation_settings::feeling_minutes.eq(row.feeling_minutes),
             escalation_settings::acknowledge_minutes.eq(row.acknowledge_minutes),
+            escalation_settings::spike_me_toos.eq(row.spike_me_toos),
+            escalation_settings::spike_minutes.eq(row.spike_minutes),
         ))
         .execute(c)?;
     Ok(())
@@ -445,6 +459,7 @@ pub fn rule_candidates(
                 .filter(topics::first_staff_response_at.is_null())
                 .filter(topics::created_at.le(minutes_ago(m)))
         }
+        Rule::Spike => return Ok(vec![]),
     };
     query.order(topics::id).limit(limit).load(c)
 }

@@ -25,6 +25,10 @@ pub enum EventKind {
     Escalated,
     EscalationAcknowledged,
     EscalationResolved,
+    /// A customer said the fix did not work for them, and the topic opened again.
+    Reopened,
+    /// A thread changed hands with a note for the new assignee (staff only).
+    Handover,
 }
 
 impl EventKind {
@@ -43,6 +47,8 @@ impl EventKind {
             EventKind::Escalated => "escalated",
             EventKind::EscalationAcknowledged => "escalation_acknowledged",
             EventKind::EscalationResolved => "escalation_resolved",
+            EventKind::Reopened => "reopened",
+            EventKind::Handover => "handover",
         }
     }
 
@@ -54,6 +60,7 @@ impl EventKind {
                 | EventKind::Locked
                 | EventKind::Unlocked
                 | EventKind::Moved
+                | EventKind::Reopened
         )
     }
 }

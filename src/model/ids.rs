@@ -55,5 +55,6 @@ id_type!(
     FlagId,
     EscalationId,
     DigestItemId,
-    MonitorId
+    MonitorId,
+    PendingReplyId
 );

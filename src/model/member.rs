@@ -42,6 +42,8 @@ pub struct StaffView {
     pub role: String,
     pub title: String,
     pub created_at: NaiveDateTime,
+    /// Their official answers wait for an admin's approval.
+    pub needs_approval: bool,
 }
 
 pub fn role_of(c: &mut DbConn, brand: BrandId, user: UserId) -> QueryResult<Option<Role>> {
@@ -102,8 +104,31 @@ pub fn list(c: &mut DbConn, brand: BrandId) -> QueryResult<Vec<StaffView>> {
             brand_members::role,
             brand_members::title,
             brand_members::created_at,
+            brand_members::needs_approval,
         ))
         .load(c)
+}
+
+/// Whether this member's official answers wait for approval in this brand.
+pub fn needs_approval(c: &mut DbConn, brand: BrandId, user: UserId) -> QueryResult<bool> {
+    Ok(brand_members::table
+        .find((brand, user))
+        .select(brand_members::needs_approval)
+        .first(c)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_needs_approval(
+    c: &mut DbConn,
+    brand: BrandId,
+    user: UserId,
+    needs: bool,
+) -> QueryResult<()> {
+    diesel::update(brand_members::table.find((brand, user)))
+        .set(brand_members::needs_approval.eq(needs))
+        .execute(c)?;
+    Ok(())
 }
 
 pub fn admin_count(c: &mut DbConn, brand: BrandId) -> QueryResult<i64> {

@@ -19,6 +19,9 @@ pub struct Reply {
     pub official: bool,
     pub helpful_count: i32,
     pub created_at: NaiveDateTime,
+    /// The product version an official answer was verified for, and when to check it again.
+    pub verified_version: Option<String>,
+    pub review_at: Option<NaiveDateTime>,
 }
 
 /// A reply with who wrote it, as the topic page shows it.
@@ -172,4 +175,59 @@ pub fn hide_by_author(c: &mut DbConn, author: UserId) -> QueryResult<usize> {
     diesel::update(replies::table.filter(replies::author_id.eq(author)))
         .set(replies::hidden.eq(true))
         .execute(c)
+}
+
+pub fn set_verification(
+    c: &mut DbConn,
+    id: ReplyId,
+    version: Option<&str>,
+    review_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(replies::table.find(id))
+        .set((
+            replies::verified_version.eq(version),
+            replies::review_at.eq(review_at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// An official answer due for review, with its topic.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct ReviewItem {
+    pub reply_id: ReplyId,
+    pub topic_id: TopicId,
+    pub topic_title: String,
+    pub verified_version: Option<String>,
+    pub review_at: Option<NaiveDateTime>,
+    pub author_name: String,
+}
+
+/// A brand's visible official answers whose review date is past, oldest date first.
+pub fn due_for_review(
+    c: &mut DbConn,
+    brand: super::BrandId,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ReviewItem>> {
+    use crate::db::schema::topics;
+    replies::table
+        .inner_join(topics::table.on(topics::id.eq(replies::topic_id)))
+        .inner_join(users::table.on(users::id.eq(replies::author_id)))
+        .filter(replies::review_at.le(now))
+        .filter(topics::brand_id.eq(brand))
+        .filter(replies::hidden.eq(false))
+        .filter(replies::official.eq(true))
+        .filter(topics::hidden.eq(false))
+        .order((replies::review_at.asc(), replies::id.asc()))
+        .limit(limit)
+        .select((
+            replies::id,
+            topics::id,
+            topics::title,
+            replies::verified_version,
+            replies::review_at,
+            users::display_name,
+        ))
+        .load(c)
 }

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use super::{BrandId, ProductId, ReplyId, TopicId, UserId};
 use crate::db::DbConn;
+use crate::db::aggregate::Dialect;
 use crate::db::schema::{brands, topic_revisions, topics, users};
+use diesel::sql_types::{BigInt, Double};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = topics)]
@@ -507,14 +509,53 @@ pub struct QueueItem {
     pub first_staff_response_at: Option<NaiveDateTime>,
     pub author_username: String,
     pub author_name: String,
+    /// Triage priority: higher comes first (see `priority_sql`).
+    pub priority: f64,
+    /// Me-toos in the last day.
+    pub me_toos_today: i64,
 }
 
-/// What the queue asks for: the view, who asks, and the overdue line (None: no target set).
+/// What the queue asks for: the view, who asks, the overdue line (None: no target set), the
+/// order, and what the priority weighs waiting against.
 pub struct QueueQuery {
     pub brand: BrandId,
     pub view: QueueView,
     pub me: UserId,
     pub overdue_before: Option<NaiveDateTime>,
+    pub by_priority: bool,
+    pub now: NaiveDateTime,
+    /// The brand's first-response target in seconds (a day when it has none).
+    pub target_secs: f64,
+}
+
+/// Points a thread earns per target's length waited without a staff reply (up to 10 lengths),
+/// per me-too (up to 50), per me-too in the last day, and for the customer's feeling.
+pub const PRIORITY_PER_TARGET: f64 = 10.0;
+pub const PRIORITY_PER_ME_TOO: f64 = 1.0;
+pub const PRIORITY_PER_ME_TOO_TODAY: f64 = 2.0;
+pub const PRIORITY_ANGRY: f64 = 15.0;
+pub const PRIORITY_FRUSTRATED: f64 = 8.0;
+
+/// The SQL of a topic's me-toos in the last day.
+fn me_toos_today_sql(d: &Dialect, now: NaiveDateTime) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM me_toos m WHERE m.topic_id = topics.id AND m.created_at > {})",
+        d.time_literal(now - chrono::Duration::days(1))
+    )
+}
+
+/// The SQL of a queue row's priority: waiting against the target, me-toos and their growth,
+/// and the feeling the customer chose.
+fn priority_sql(d: &Dialect, q: &QueueQuery) -> String {
+    let waited = d.seconds_between("topics.created_at", &d.time_literal(q.now));
+    let lengths = d.least(&format!("{waited} / {:.1}", q.target_secs), "10.0");
+    format!(
+        "(CASE WHEN topics.first_staff_response_at IS NULL THEN {lengths} * {PRIORITY_PER_TARGET:.1} ELSE 0.0 END \
+         + {} * {PRIORITY_PER_ME_TOO:.1} + {} * {PRIORITY_PER_ME_TOO_TODAY:.1} \
+         + CASE topics.feeling WHEN 'angry' THEN {PRIORITY_ANGRY:.1} WHEN 'frustrated' THEN {PRIORITY_FRUSTRATED:.1} ELSE 0.0 END)",
+        d.least("topics.me_too_count", "50"),
+        me_toos_today_sql(d, q.now)
+    )
 }
 
 /// Unresolved, visible topics of a brand in one view, longest waiting first, and the total.
@@ -547,8 +588,18 @@ pub fn queue(
         query
     };
     let total = matching().count().get_result(c)?;
-    let rows = matching()
-        .order((topics::created_at.asc(), topics::id.asc()))
+    let d = Dialect::of(c);
+    let priority = priority_sql(&d, q);
+    let ordered = if q.by_priority {
+        matching().order((
+            diesel::dsl::sql::<Double>(&priority).desc(),
+            topics::created_at.asc(),
+            topics::id.asc(),
+        ))
+    } else {
+        matching().order((topics::created_at.asc(), topics::id.asc()))
+    };
+    let rows = ordered
         .limit(limit)
         .offset(offset)
         .select((
@@ -565,6 +616,8 @@ pub fn queue(
             topics::first_staff_response_at,
             users::username,
             users::display_name,
+            diesel::dsl::sql::<Double>(&priority),
+            diesel::dsl::sql::<BigInt>(&me_toos_today_sql(&d, q.now)),
         ))
         .load(c)?;
     Ok((rows, total))

@@ -365,14 +365,27 @@ impl SearchIndex {
 
     /// Which of `ids` the query matches (for monitors, right after those were indexed).
     pub fn matching_among(&self, q: &dyn Query, ids: &[TopicId]) -> anyhow::Result<Vec<TopicId>> {
+        Ok(self
+            .scores_among(q, ids)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// The topics among `ids` that the query matches, with their scores, best first.
+    pub fn scores_among(
+        &self,
+        q: &dyn Query,
+        ids: &[TopicId],
+    ) -> anyhow::Result<Vec<(TopicId, f32)>> {
         let searcher = self.reader.searcher();
         let both = self.among(q, ids);
         let top = TopDocs::with_limit(ids.len().max(1)).order_by_score();
         let mut found = vec![];
-        for (_, address) in searcher.search(&both, &top)? {
+        for (score, address) in searcher.search(&both, &top)? {
             let doc: TantivyDocument = searcher.doc(address)?;
             if let Some(id) = doc.get_first(self.fields.topic_id).and_then(|v| v.as_u64()) {
-                found.push(TopicId(id as i64));
+                found.push((TopicId(id as i64), score));
             }
         }
         Ok(found)

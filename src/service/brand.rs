@@ -161,15 +161,27 @@ pub struct BrandView {
     pub brand: Brand,
     pub claimed: bool,
     pub products: Vec<Product>,
+    /// The status notice staff pinned, if any.
+    pub notice: Option<crate::model::incident::Notice>,
+    /// The last 30 days' response times, unless a community-run brand hides them.
+    pub response_times: Option<super::response_times::ResponseTimes>,
 }
 
 pub fn show(c: &mut DbConn, slug: &str) -> AppResult<BrandView> {
     let found = brand::find_by_slug(c, slug)?;
     let products = brand::products_of(c, found.id)?;
+    let notice = crate::model::incident::notice(c, found.id)?;
+    let response_times = if super::response_times::shown(&found) {
+        Some(super::response_times::of_brand(c, &found)?)
+    } else {
+        None
+    };
     Ok(BrandView {
         claimed: found.claimed_at.is_some(),
         brand: found,
         products,
+        notice,
+        response_times,
     })
 }
 

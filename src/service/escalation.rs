@@ -124,7 +124,7 @@ pub fn request_help(
 
 /// Opens an escalation, writes it to the timeline and tells who must hear; None when a
 /// rule had already opened it.
-fn open(
+pub(super) fn open(
     c: &mut DbConn,
     mail: &Composer,
     found: &Topic,
@@ -333,6 +333,11 @@ pub struct RulesInput {
     pub feeling_minutes: Option<i32>,
     #[serde(default)]
     pub acknowledge_minutes: Option<i32>,
+    /// Incident mode: me-toos (0: off) within spike_minutes; None keeps the default.
+    #[serde(default)]
+    pub spike_me_toos: Option<i32>,
+    #[serde(default)]
+    pub spike_minutes: Option<i32>,
     #[serde(default)]
     pub recipients: Vec<UserId>,
 }
@@ -350,6 +355,8 @@ pub fn rules(c: &mut DbConn, me: &User, slug: &str) -> AppResult<(Brand, RulesIn
             me_too_threshold: s.me_too_threshold,
             feeling_minutes: s.feeling_minutes,
             acknowledge_minutes: Some(s.acknowledge_minutes),
+            spike_me_toos: Some(s.spike_me_toos),
+            spike_minutes: Some(s.spike_minutes),
             recipients,
         },
     ))
@@ -385,6 +392,21 @@ pub fn set_rules(c: &mut DbConn, me: &User, slug: &str, input: &RulesInput) -> A
         input.acknowledge_minutes,
         RULE_MINUTES_MAX,
     );
+    check(
+        "spike_minutes",
+        input.spike_minutes,
+        super::incident::SPIKE_MINUTES_MAX,
+    );
+    if input
+        .spike_me_toos
+        .is_some_and(|v| !(0..=ME_TOO_MAX).contains(&v))
+    {
+        errors.push(crate::error::FieldError::new(
+            "spike_me_toos",
+            "out_of_range",
+            format!("between 0 (off) and {ME_TOO_MAX}"),
+        ));
+    }
     let staff = member::list(c, found.id)?;
     if input.recipients.len() > 100
         || input
@@ -410,6 +432,12 @@ pub fn set_rules(c: &mut DbConn, me: &User, slug: &str, input: &RulesInput) -> A
         acknowledge_minutes: input
             .acknowledge_minutes
             .unwrap_or(escalation::DEFAULT_ACKNOWLEDGE_MINUTES),
+        spike_me_toos: input
+            .spike_me_toos
+            .unwrap_or(escalation::DEFAULT_SPIKE_ME_TOOS),
+        spike_minutes: input
+            .spike_minutes
+            .unwrap_or(escalation::DEFAULT_SPIKE_MINUTES),
     };
     db::write_transaction(c, |c| {
         escalation::save_settings(c, &row)?;
@@ -453,6 +481,7 @@ fn rule_reason(rule: Rule, s: &Settings) -> String {
             "upset customer, no staff reply for {} min",
             s.feeling_minutes.unwrap_or(0)
         ),
+        Rule::Spike => format!("a spike of me-toos within {} min", s.spike_minutes),
     }
 }
 

@@ -150,6 +150,22 @@ pub struct Insights {
     pub champions: Vec<HelperFigures>,
     pub staff: Vec<StaffFigures>,
     pub brand_champions: Vec<ChampionView>,
+    pub fixed_for_customers: FixedFigures,
+}
+
+/// "Did this fix it for you?" answers given in the period.
+#[derive(Debug, Serialize)]
+pub struct FixedFigures {
+    pub yes: i64,
+    pub no: i64,
+    /// Percent of the answers that said yes.
+    pub percent: Option<f64>,
+}
+
+fn fixed_figures(c: &mut DbConn, s: &Scope) -> AppResult<FixedFigures> {
+    let (yes, no) = crate::model::fix_answer::tally(c, (s.brand, s.product), s.from, s.to)?;
+    let percent = (yes + no > 0).then(|| (yes as f64 * 1000.0 / (yes + no) as f64).round() / 10.0);
+    Ok(FixedFigures { yes, no, percent })
 }
 
 /// What a brand's insights page needs besides the figures.
@@ -289,6 +305,7 @@ fn topic_figures(
         champions: Vec::new(),
         staff: Vec::new(),
         brand_champions: Vec::new(),
+        fixed_for_customers: fixed_figures(c, s)?,
     })
 }
 

@@ -1,18 +1,23 @@
 //! Use cases, each one transaction: what the pages and the API both call.
 
 pub mod account;
+pub mod approval;
 pub mod brand;
 pub mod claim;
 pub mod escalation;
+pub mod fixed;
+pub mod incident;
 pub mod insights;
 pub mod moderation;
 pub mod monitor;
 pub mod notify;
 pub mod period;
+pub mod response_times;
 pub mod search;
 pub mod staff;
 pub mod topic;
 pub mod validate;
+pub mod verification;
 pub mod workflow;
 
 use std::net::IpAddr;

@@ -193,3 +193,41 @@ pub fn similar(
     let found = index.search(&q, SortBy::Relevance, 5, 0)?;
     checked(c, found.hits)
 }
+
+/// How close a topic's score for another's title must come to that topic's own score for
+/// the two to count as near-duplicates.
+const NEAR_SHARE: f32 = 0.35;
+
+/// The topics among `among` that are near-duplicates of `topic` (titled `title`), itself
+/// included: any word of the title may match, and the match must score close to the
+/// topic's own.
+pub fn near_duplicates(
+    index: &SearchIndex,
+    topic: crate::model::TopicId,
+    title: &str,
+    among: &[crate::model::TopicId],
+) -> AppResult<Vec<crate::model::TopicId>> {
+    let parsed = Parsed {
+        must: query::parse(title).must,
+        ..Parsed::default()
+    };
+    if parsed.must.is_empty() || among.is_empty() {
+        return Ok(vec![topic]);
+    }
+    let built = query::build(&parsed, index.field_set(), Match::Any);
+    let mut ids = among.to_vec();
+    ids.push(topic);
+    let scored = index.scores_among(built.query.as_ref(), &ids)?;
+    let own = scored
+        .iter()
+        .find(|(id, _)| *id == topic)
+        .or(scored.first())
+        .map_or(0.0, |(_, score)| *score);
+    let mut near: Vec<_> = scored
+        .into_iter()
+        .filter(|(id, score)| *id != topic && *score >= own * NEAR_SHARE)
+        .map(|(id, _)| id)
+        .collect();
+    near.insert(0, topic);
+    Ok(near)
+}

@@ -180,9 +180,12 @@ pub struct StaffChange {
     pub role: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
+    /// Their official answers wait for an admin's approval.
+    #[serde(default)]
+    pub needs_approval: Option<bool>,
 }
 
-/// Changes a staff member's role or title; a brand keeps at least one admin.
+/// Changes a staff member's role, title or supervision; a brand keeps at least one admin.
 pub fn update(
     c: &mut DbConn,
     me: &User,
@@ -208,6 +211,9 @@ pub fn update(
             return Err(AppError::Conflict("a brand keeps at least one admin"));
         }
         member::upsert(c, found.id, who, role, &title, now())?;
+        if let Some(needs) = change.needs_approval {
+            member::set_needs_approval(c, found.id, who, needs)?;
+        }
         Ok(())
     })
 }

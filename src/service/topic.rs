@@ -18,7 +18,7 @@ use crate::model::saved_reply::{self, SavedReply};
 use crate::model::topic::{self, NewTopic, Topic};
 use crate::model::topic_status::{Feeling, Kind, Status};
 use crate::model::user::{self, User};
-use crate::model::{ReplyId, TopicId, UserId, follow, me_too, now};
+use crate::model::{ReplyId, TopicId, UserId, follow, me_too, now, pending_reply};
 
 pub const TITLE_MIN: usize = 5;
 pub const TITLE_MAX: usize = 200;
@@ -200,27 +200,36 @@ pub fn edit(
     })
 }
 
-/// What a reply says, and whether staff post it as the brand's official answer.
+/// What a reply says, and whether staff post it as the brand's official answer (and, for
+/// staff, which product version it was verified for and when to check it again).
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct ReplyInput {
     #[serde(default)]
     pub body: String,
     #[serde(default)]
     pub official_answer: bool,
+    #[serde(default)]
+    pub verified_version: Option<String>,
+    /// YYYY-MM-DD: when the answer should be verified again.
+    #[serde(default)]
+    pub review_on: Option<String>,
+}
+
+/// A reply as posted: published, or waiting for a supervisor's approval.
+#[derive(Debug)]
+pub enum Posted {
+    Published(ReplyView),
+    Pending(crate::model::PendingReplyId),
 }
 
 /// Posts a reply; its author follows the topic, and the other followers will hear of it.
-/// Staff replies carry the official badge for good, and count as the brand's response.
-pub fn post_reply(
-    c: &mut DbConn,
-    me: &User,
-    id: TopicId,
-    input: &ReplyInput,
-) -> AppResult<ReplyView> {
+/// Staff replies carry the official badge for good, and count as the brand's response; those
+/// of staff who need approval wait for it instead.
+pub fn post_reply(c: &mut DbConn, me: &User, id: TopicId, input: &ReplyInput) -> AppResult<Posted> {
     authz::may_post(me)?;
-    let text = &input.body;
     let mut errors = vec![];
-    let body = validate::body("body", text, 1, REPLY_MAX, &mut errors);
+    let body = validate::body("body", &input.body, 1, REPLY_MAX, &mut errors);
+    let checked = super::verification::checked(input, now(), &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -228,28 +237,77 @@ pub fn post_reply(
     db::write_transaction(c, |c| {
         let found = visible(c, id)?;
         let access = authz::access(c, found.brand_id, Some(me))?;
-        if found.locked && !access.staff() {
-            return Err(AppError::Conflict("this topic is locked"));
-        }
-        if input.official_answer && !access.official() {
+        if (input.official_answer || checked.is_some()) && !access.official() {
             return Err(AppError::Forbidden);
         }
-        let at = now();
-        let reply_id = reply::insert(c, id, me.id, &body, &body_html, access.official(), at)?;
-        topic::note_reply(c, &found, me.id, at)?;
-        if access.official() {
-            topic::note_staff_reply(c, id, at)?;
+        if access.official() && member::needs_approval(c, found.brand_id, me.id)? {
+            let row = pending_reply::NewPending {
+                topic: id,
+                brand: found.brand_id,
+                author: me.id,
+                body: &body,
+                official_answer: input.official_answer,
+                verified_version: checked.as_ref().and_then(|v| v.version.as_deref()),
+                review_at: checked.as_ref().and_then(|v| v.review_at),
+            };
+            return Ok(Posted::Pending(pending_reply::insert(c, &row, now())?));
         }
-        if input.official_answer {
-            topic::set_official_reply(c, id, Some(reply_id))?;
-        }
-        follow::set(c, id, me.id, true, at)?;
-        follow::mark_pending(c, id, reply_id, me.id)?;
-        brand::touch(c, found.brand_id, at, 0)?;
-        crate::model::search_change::record(c, id, at)?;
-        let views = reply::since(c, id, reply_id, 1)?;
-        views.into_iter().next().ok_or(AppError::NotFound)
+        let reply = Publish {
+            body: &body,
+            body_html: &body_html,
+            official_answer: input.official_answer,
+            verification: checked,
+        };
+        publish(c, me, &found, access, &reply).map(Posted::Published)
     })
+}
+
+/// A reply ready to go out (checked, and approved where it had to be).
+pub struct Publish<'a> {
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub official_answer: bool,
+    pub verification: Option<super::verification::Verification>,
+}
+
+/// Writes a reply and all that follows from it, inside the caller's transaction.
+pub fn publish(
+    c: &mut DbConn,
+    author: &User,
+    found: &Topic,
+    access: Access,
+    reply: &Publish,
+) -> AppResult<ReplyView> {
+    let id = found.id;
+    if found.locked && !access.staff() {
+        return Err(AppError::Conflict("this topic is locked"));
+    }
+    let at = now();
+    let reply_id = reply::insert(
+        c,
+        id,
+        author.id,
+        reply.body,
+        reply.body_html,
+        access.official(),
+        at,
+    )?;
+    if let Some(v) = &reply.verification {
+        reply::set_verification(c, reply_id, v.version.as_deref(), v.review_at)?;
+    }
+    topic::note_reply(c, found, author.id, at)?;
+    if access.official() {
+        topic::note_staff_reply(c, id, at)?;
+    }
+    if reply.official_answer {
+        topic::set_official_reply(c, id, Some(reply_id))?;
+    }
+    follow::set(c, id, author.id, true, at)?;
+    follow::mark_pending(c, id, reply_id, author.id)?;
+    brand::touch(c, found.brand_id, at, 0)?;
+    crate::model::search_change::record(c, id, at)?;
+    let views = reply::since(c, id, reply_id, 1)?;
+    views.into_iter().next().ok_or(AppError::NotFound)
 }
 
 /// Says (or unsays) "me too"; idempotent either way. Returns the count.
@@ -384,6 +442,8 @@ pub struct ViewerFlags {
     pub can_edit: bool,
     pub can_accept: bool,
     pub is_author: bool,
+    /// "Did this fix it for you?" waits for this viewer's answer.
+    pub ask_fixed: bool,
 }
 
 pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<TopicPage> {
@@ -411,6 +471,7 @@ pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<Top
                 can_accept: (found.author_id == me.id || access.staff())
                     && found.kind == Kind::Question.as_str(),
                 is_author: found.author_id == me.id,
+                ask_fixed: super::fixed::asks_viewer(c, &found, me.id)?,
             })
         }
         None => None,

@@ -13,7 +13,7 @@ use super::validate;
 use crate::authz::{self, Access};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::mail::{Composer, Mail};
 use crate::markdown;
 use crate::model::brand::{self, Brand};
@@ -51,7 +51,8 @@ fn staff_topic(c: &mut DbConn, id: TopicId, me: &User) -> AppResult<(Topic, Acce
     Ok((found, access))
 }
 
-/// A queue row with how long the customer has waited and who has it.
+/// A queue row with how long the customer has waited, who has it, and why it ranks where
+/// it does.
 #[derive(Debug, Serialize)]
 pub struct QueueRow {
     #[serde(flatten)]
@@ -59,6 +60,43 @@ pub struct QueueRow {
     pub waiting_minutes: i64,
     pub assignee: Option<StaffView>,
     pub overdue: bool,
+    /// What the priority weighed, in words: "waiting 3h past target · 14 me-too · angry".
+    pub priority_reasons: Vec<String>,
+}
+
+/// The first-response target the priority weighs waiting against when a brand has none.
+const DEFAULT_TARGET_MINUTES: i64 = 24 * 60;
+
+/// Why a thread ranks where it does, in the viewer's language.
+fn priority_reasons(lang: Lang, item: &QueueItem, waited: i64, target: Option<i64>) -> Vec<String> {
+    let mut reasons = vec![];
+    if item.first_staff_response_at.is_none() {
+        let text = match target {
+            Some(t) if waited > t => i18n::t_with(
+                lang,
+                "priority.past_target",
+                &[("time", &waiting_text(waited - t))],
+            ),
+            _ => i18n::t_with(lang, "priority.waiting", &[("time", &waiting_text(waited))]),
+        };
+        reasons.push(text);
+    }
+    if item.me_too_count > 0 {
+        let count = item.me_too_count.to_string();
+        reasons.push(i18n::t_with(lang, "priority.me_too", &[("count", &count)]));
+    }
+    if item.me_toos_today > 0 {
+        let count = item.me_toos_today.to_string();
+        reasons.push(i18n::t_with(lang, "priority.today", &[("count", &count)]));
+    }
+    if let Some(feeling) = item
+        .feeling
+        .as_deref()
+        .filter(|f| *f == "angry" || *f == "frustrated")
+    {
+        reasons.push(i18n::t(lang, &format!("feeling.{feeling}")).to_string());
+    }
+    reasons
 }
 
 pub struct QueuePage {
@@ -68,11 +106,28 @@ pub struct QueuePage {
     pub staff: Vec<StaffView>,
 }
 
+/// How the queue is ordered: by triage priority (the default) or longest waiting first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    Priority,
+    Waiting,
+}
+
+impl QueueOrder {
+    pub fn parse(text: &str) -> Option<QueueOrder> {
+        match text {
+            "" | "priority" => Some(QueueOrder::Priority),
+            "waiting" => Some(QueueOrder::Waiting),
+            _ => None,
+        }
+    }
+}
+
 pub fn queue(
     c: &mut DbConn,
     me: &User,
     slug: &str,
-    view: QueueView,
+    (view, order): (QueueView, QueueOrder),
     limit: i64,
     offset: i64,
 ) -> AppResult<QueuePage> {
@@ -82,18 +137,29 @@ pub fn queue(
     let overdue_before = found
         .first_response_minutes
         .map(|m| at - Duration::minutes(i64::from(m)));
+    let target = found.first_response_minutes.map(i64::from);
     let query = QueueQuery {
         brand: found.id,
         view,
         me: me.id,
         overdue_before,
+        by_priority: order == QueueOrder::Priority,
+        now: at,
+        target_secs: (target.unwrap_or(DEFAULT_TARGET_MINUTES) * 60) as f64,
     };
+    let lang = Lang::parse(&me.language).unwrap_or_default();
     let (items, total) = topic::queue(c, &query, limit, offset)?;
     let staff = member::list(c, found.id)?;
     let by_id: HashMap<UserId, &StaffView> = staff.iter().map(|s| (s.user_id, s)).collect();
     let rows = items
         .into_iter()
         .map(|item| QueueRow {
+            priority_reasons: priority_reasons(
+                lang,
+                &item,
+                (at - item.created_at).num_minutes().max(0),
+                target,
+            ),
             waiting_minutes: (at - item.created_at).num_minutes().max(0),
             assignee: item
                 .assignee_id
@@ -111,17 +177,24 @@ pub fn queue(
     })
 }
 
-/// Takes (assignee = the caller), assigns to a colleague, or unassigns (None) a thread.
+/// Takes (assignee = the caller), assigns to a colleague, or unassigns (None) a thread; a
+/// handover note goes to the new assignee (and stays as an internal note).
 pub fn assign(
     c: &mut DbConn,
     mail: &Composer,
     me: &User,
     id: TopicId,
     assignee: Option<UserId>,
+    handover: &str,
 ) -> AppResult<Topic> {
     let (found, _) = staff_topic(c, id, me)?;
+    let mut errors = vec![];
+    let handover = validate::plain_text("note", handover, 0, STATUS_NOTE_MAX, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     db::write_transaction(c, |c| {
-        assign_in(c, mail, me, &found, assignee)?;
+        assign_in(c, mail, me, &found, assignee, &handover)?;
         Ok(topic::find(c, id)?)
     })
 }
@@ -132,6 +205,7 @@ fn assign_in(
     me: &User,
     found: &Topic,
     assignee: Option<UserId>,
+    handover: &str,
 ) -> AppResult<()> {
     db::backend::lock_topic(c, found.id)?;
     let current = topic::find(c, found.id)?;
@@ -168,6 +242,12 @@ fn assign_in(
         &json!({ "username": person.username, "display_name": person.display_name }),
         at,
     )?;
+    if !handover.is_empty() {
+        let body_html = markdown::to_html(handover);
+        note::insert(c, found.id, me.id, handover, &body_html, at)?;
+        let detail = json!({ "note": handover, "to": person.display_name });
+        event::insert(c, found.id, Some(me.id), EventKind::Handover, &detail, at)?;
+    }
     if to != me.id {
         let brand_row = brand::find(c, found.brand_id)?;
         let url = mail.topic_link(&brand_row.slug, found.id, &current.title);
@@ -177,6 +257,7 @@ fn assign_in(
         context.insert("title", &current.title);
         context.insert("brand", &brand_row.name);
         context.insert("url", &url);
+        context.insert("handover", handover);
         let notice = Notice {
             kind: "assigned",
             always: false,
@@ -288,9 +369,22 @@ fn tell_followers(
 ) -> AppResult<()> {
     let brand_row = brand::find(c, found.brand_id)?;
     let url = mail.topic_link(&brand_row.slug, found.id, &found.title);
+    let round = super::fixed::current_round(&topic::find(c, found.id)?);
     for (user_id, email, language, name) in follow::audience(c, found.id, me.id)? {
         let unsubscribe = mail.unsubscribe_link(user_id, found.id);
         let mut context = Context::new();
+        if let Some(round) = round
+            && super::fixed::is_asked(c, found, user_id)?
+        {
+            context.insert(
+                "fixed_yes",
+                &mail.fixed_link(user_id, found.id, round, true),
+            );
+            context.insert(
+                "fixed_no",
+                &mail.fixed_link(user_id, found.id, round, false),
+            );
+        }
         context.insert("username", &name);
         context.insert("title", &found.title);
         context.insert("brand", &brand_row.name);
@@ -373,7 +467,7 @@ pub fn bulk(
                     )
                 })?;
             if let Some(assignee) = input.assignee {
-                assign_in(c, mail, me, &found, assignee)?;
+                assign_in(c, mail, me, &found, assignee, "")?;
             }
             if let Some(text) = input.status.as_deref().filter(|s| !s.is_empty()) {
                 let input = StatusInput {

@@ -13,8 +13,9 @@ use super::topics::topic_action;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::model::notification::{self, Mode};
-use crate::model::{EscalationId, OutboxEmailId, UserId, now, outbox};
+use crate::model::{EscalationId, OutboxEmailId, UserId, incident, now, outbox};
 use crate::service::escalation::{self, RulesInput};
+use crate::service::incident::suggested_notice;
 
 #[derive(Deserialize)]
 pub struct EscalateForm {
@@ -175,11 +176,33 @@ pub async fn show_escalations(
         .db
         .run(move |c| escalation::list(c, &user, &slug, &wanted))
         .await?;
+    let spikes: Vec<EscalationId> = rows
+        .iter()
+        .filter(|r| r.escalation.rule.as_deref() == Some("spike"))
+        .map(|r| r.escalation.id)
+        .collect();
+    let brand_id = found.id;
+    let (mut linked, notice) = state
+        .services
+        .db
+        .run(move |c| {
+            let mut linked = std::collections::HashMap::new();
+            for id in spikes {
+                linked.insert(id, incident::linked(c, id)?);
+            }
+            Ok((linked, incident::notice(c, brand_id)?))
+        })
+        .await?;
+    let suggested = rows
+        .iter()
+        .find(|r| linked.contains_key(&r.escalation.id))
+        .map(|r| suggested_notice(&r.topic_title, r.escalation.opened_at));
     let rows: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
             serde_json::json!({
                 "row": r,
+                "linked": linked.remove(&r.escalation.id).unwrap_or_default(),
                 "url": super::topics::topic_url(&found.slug, r.escalation.topic_id, &r.topic_title),
                 "to_acknowledge": escalation::minutes_to_acknowledge(&r.escalation)
                     .map(crate::service::workflow::waiting_text),
@@ -192,6 +215,8 @@ pub async fn show_escalations(
     page.insert("brand", &found);
     page.insert("rows", &rows);
     page.insert("state", &shown);
+    page.insert("notice", &notice);
+    page.insert("suggested", &suggested);
     page.render(&req, "staff/escalations.html")
 }
 
@@ -205,6 +230,10 @@ pub struct RulesForm {
     me_too_threshold: String,
     #[serde(default)]
     feeling_minutes: String,
+    #[serde(default)]
+    spike_me_toos: String,
+    #[serde(default)]
+    spike_minutes: String,
     #[serde(default)]
     acknowledge_minutes: String,
 }
@@ -234,6 +263,8 @@ pub async fn set_rules(
         me_too_threshold: value("me_too_threshold"),
         feeling_minutes: value("feeling_minutes"),
         acknowledge_minutes: value("acknowledge_minutes"),
+        spike_me_toos: value("spike_me_toos"),
+        spike_minutes: value("spike_minutes"),
     };
     let recipients: Vec<UserId> = pairs.all("recipients").into_iter().map(UserId).collect();
     let (slug, user) = (slug.into_inner(), me.0.user);
@@ -245,6 +276,8 @@ pub async fn set_rules(
             me_too_threshold: number(&form.me_too_threshold)?,
             feeling_minutes: number(&form.feeling_minutes)?,
             acknowledge_minutes: number(&form.acknowledge_minutes)?,
+            spike_me_toos: number(&form.spike_me_toos)?,
+            spike_minutes: number(&form.spike_minutes)?,
             recipients,
         };
         escalation::set_rules(c, &user, &slug, &input)
@@ -343,6 +376,37 @@ pub async fn retry_mail(
             Ok(())
         } else {
             Err(AppError::NotFound)
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct NoticeForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    escalation_id: Option<i64>,
+    #[serde(default)]
+    remove: Option<String>,
+}
+
+/// POST /brands/{slug}/notice: pin (or, with `remove`, take down) the brand's status notice.
+pub async fn set_notice(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    form: CheckedForm<NoticeForm>,
+) -> PageResult {
+    let (user, slug, form) = (me.0.user, slug.into_inner(), form.0);
+    let url = format!("/brands/{slug}/escalations");
+    act(&req, &state, &url, "flash.settings_saved", move |c| {
+        if form.remove.is_some() {
+            crate::service::incident::unpin(c, &user, &slug)
+        } else {
+            let esc = form.escalation_id.map(EscalationId);
+            crate::service::incident::pin(c, &user, &slug, &form.body, esc).map(drop)
         }
     })
     .await

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod approvals;
 pub mod assets;
 pub mod brands;
 pub mod charts;
@@ -9,6 +10,7 @@ pub mod client;
 pub mod errors;
 pub mod escalations;
 pub mod feeds;
+pub mod fixed;
 pub mod forms;
 pub mod insights;
 pub mod lists;
@@ -138,6 +140,9 @@ fn community_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(topics::post_reply),
         )
         .route(&format!("{topic}/me-too"), web::post().to(topics::me_too))
+        .route(&format!("{topic}/fixed"), web::post().to(fixed::answer))
+        .route("/fixed", web::get().to(fixed::show))
+        .route("/fixed", web::post().to(fixed::answer_by_link))
         .route(
             &format!("{topic}/follow"),
             web::post().to(topics::follow_topic),
@@ -196,6 +201,20 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/insights", web::get().to(insights::show_site))
         .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
+        .route("/brands/{slug}/approvals", web::get().to(approvals::show))
+        .route("/pending-replies/{id}", web::post().to(approvals::decide))
+        .route(
+            "/brands/{slug}/reverify",
+            web::get().to(approvals::show_reverify),
+        )
+        .route(
+            "/replies/{id}/verification",
+            web::post().to(approvals::verify),
+        )
+        .route(
+            "/brands/{slug}/notice",
+            web::post().to(escalations::set_notice),
+        )
         .route("/brands/{slug}/queue", web::post().to(staff::bulk))
         .route(
             "/brands/{slug}/moderation",

@@ -271,9 +271,11 @@ pub struct MemberForm {
     role: Option<String>,
     #[serde(default)]
     title: Option<String>,
+    #[serde(default)]
+    needs_approval: Option<String>,
 }
 
-/// POST /brands/{slug}/team/{user_id}: change role and title, or remove.
+/// POST /brands/{slug}/team/{user_id}: change role, title and supervision, or remove.
 pub async fn change_staff(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -291,6 +293,7 @@ pub async fn change_staff(
             let change = StaffChange {
                 role: form.role,
                 title: form.title,
+                needs_approval: Some(form.needs_approval.is_some()),
             };
             staff::update(c, &user, &slug, UserId(who), &change)
         }
@@ -368,6 +371,7 @@ pub async fn saved_reply(
 #[derive(Deserialize)]
 pub struct QueueQuery {
     view: Option<String>,
+    order: Option<String>,
     page: Option<i64>,
 }
 
@@ -385,6 +389,8 @@ pub async fn show_queue(
         None | Some("") => QueueView::NoStaffReply,
         Some(text) => QueueView::parse(text).ok_or(AppError::NotFound)?,
     };
+    let order = workflow::QueueOrder::parse(query.order.as_deref().unwrap_or_default())
+        .ok_or(AppError::NotFound)?;
     let page_no = query.page.unwrap_or(1).clamp(1, 100_000);
     let user = me.0.user;
     let found = state
@@ -395,7 +401,7 @@ pub async fn show_queue(
                 c,
                 &user,
                 &slug,
-                view,
+                (view, order),
                 QUEUE_PER_PAGE,
                 (page_no - 1) * QUEUE_PER_PAGE,
             )
@@ -409,6 +415,7 @@ pub async fn show_queue(
                 "row": r,
                 "url": super::topics::topic_url(&found.brand.slug, r.item.id, &r.item.title),
                 "waiting": workflow::waiting_text(r.waiting_minutes),
+                "reasons": r.priority_reasons.join(" · "),
             })
         })
         .collect();
@@ -418,6 +425,14 @@ pub async fn show_queue(
     page.insert("total", &found.total);
     page.insert("staff", &found.staff);
     page.insert("view", view.as_str());
+    page.insert(
+        "order",
+        if order == workflow::QueueOrder::Waiting {
+            "waiting"
+        } else {
+            "priority"
+        },
+    );
     page.insert("views", &QueueView::ALL.map(QueueView::as_str));
     page.insert("pager", &super::lists::pager(page_no, found.total));
     page.insert(

@@ -54,7 +54,7 @@ pub fn load(assets: Arc<Assets>) -> anyhow::Result<Tera> {
 
 /// A stored time (as serialised, UTC without zone) in `format`; unparsable text stays as is.
 fn time_text(value: &str, format: &str) -> String {
-    chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f")
+    chrono::NaiveDateTime::parse_from_str(value.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
         .map_or_else(|_| value.to_string(), |t| t.format(format).to_string())
 }
 

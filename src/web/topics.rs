@@ -172,6 +172,10 @@ pub struct ReplyForm {
     /// A saved reply to post when the body is left empty (staff, without JavaScript).
     #[serde(default)]
     saved_reply: Option<String>,
+    #[serde(default)]
+    verified_version: Option<String>,
+    #[serde(default)]
+    review_on: Option<String>,
 }
 
 pub async fn post_reply(
@@ -195,6 +199,8 @@ pub async fn post_reply(
     let mut input = topics::ReplyInput {
         body: form.body,
         official_answer: form.official_answer.as_deref() == Some("1"),
+        verified_version: form.verified_version,
+        review_on: form.review_on,
     };
     let url = format!("/brands/{brand_slug}/topics/{segment}");
     match state
@@ -208,9 +214,12 @@ pub async fn post_reply(
         })
         .await
     {
-        Ok(created) => {
+        Ok(topics::Posted::Published(created)) => {
             state.services.mail.wake();
             Ok(redirect(&format!("{url}#reply-{}", created.reply.id)))
+        }
+        Ok(topics::Posted::Pending(_)) => {
+            redirect_with_flash(&req, &url, "info", "flash.reply_pending")
         }
         Err(AppError::Validation(_)) => redirect_with_flash(
             &req,

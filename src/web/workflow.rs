@@ -25,6 +25,9 @@ pub struct AssignForm {
     /// The "take it" button: the caller becomes the assignee.
     #[serde(default)]
     take: Option<String>,
+    /// A handover note for the new assignee.
+    #[serde(default)]
+    note: String,
 }
 
 pub async fn assign(
@@ -47,7 +50,7 @@ pub async fn assign(
         )),
     };
     act(&req, &state, &url, "flash.assigned", move |c| {
-        workflow::assign(c, &mail, &user, id, to).map(drop)
+        workflow::assign(c, &mail, &user, id, to, &form.note).map(drop)
     })
     .await
 }

@@ -1,0 +1,13 @@
+ALTER TABLE brands DROP COLUMN hide_response_times;
+DROP INDEX replies_review;
+ALTER TABLE replies DROP COLUMN review_at;
+ALTER TABLE replies DROP COLUMN verified_version;
+DROP TABLE pending_replies;
+ALTER TABLE brand_members DROP COLUMN needs_approval;
+DROP TABLE fix_answers;
+DROP TABLE brand_notices;
+DROP INDEX me_toos_recent;
+ALTER TABLE escalations DROP COLUMN announced_at;
+DROP TABLE escalation_topics;
+ALTER TABLE escalation_settings DROP COLUMN spike_minutes;
+ALTER TABLE escalation_settings DROP COLUMN spike_me_toos;
