@@ -162,6 +162,8 @@ fn me_toos_over_a_topic_and_two_near_duplicates_open_one_incident_whose_end_reac
     );
     assert_eq!(status, 403, "customers do not see incidents");
 
+    let told = mail_containing(&app, &co.admin.email, "Pin a status notice");
+    assert!(told.contains("/brands/acme/escalations#notice"), "{told}");
     // staff pin a notice; the brand page shows it to everyone
     api(
         &app,
@@ -751,4 +753,45 @@ fn official_answers_carry_a_verified_version_and_come_back_for_review() {
         .client()
         .get(&format!("/brands/acme/topics/{}", co.topic));
     assert!(topic.body.contains("Verified for 5.0"), "customers see it");
+}
+
+#[test]
+fn a_handover_note_reaches_the_new_assignee_and_stays_with_the_staff() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let note = "Customer is on firmware 4.1; they tried a reset already.";
+    api(
+        &app,
+        &co.admin,
+        "POST",
+        &format!("/api/v1/topics/{}/assign", co.topic),
+        json!({ "user_id": co.staff.id, "note": note }),
+    );
+    let mail = mail_containing(&app, &co.staff.email, "Handover note");
+    assert!(mail.contains(note), "{mail}");
+    let events = format!("/api/v1/topics/{}/events", co.topic);
+    let staff_view = api(&app, &co.staff, "GET", &events, Value::Null).to_string();
+    assert!(staff_view.contains("handover") && staff_view.contains("firmware 4.1"));
+    let notes = api(
+        &app,
+        &co.staff,
+        "GET",
+        &format!("/api/v1/topics/{}/notes", co.topic),
+        Value::Null,
+    );
+    assert!(notes.to_string().contains("firmware 4.1"), "kept as a note");
+    let public = app.client().get(&events).body;
+    assert!(!public.contains("firmware 4.1"), "not for customers");
+    let page = app
+        .client()
+        .get(&format!("/brands/acme/topics/{}", co.topic))
+        .body;
+    assert!(!page.contains("firmware 4.1"));
+    let (status, _) = app.as_member(
+        &co.admin,
+        "POST",
+        &format!("/api/v1/topics/{}/assign", co.topic),
+        json!({ "user_id": co.admin.id, "note": "x".repeat(2001) }),
+    );
+    assert_eq!(status, 422, "notes have a size limit");
 }

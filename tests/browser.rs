@@ -390,3 +390,49 @@ async fn staff_read_insights_on_a_phone() {
 async fn staff_read_insights_on_a_desktop() {
     insights_read(Window::Desktop).await;
 }
+
+/// A customer on a phone is asked whether the fix worked and says no: the topic opens again
+/// and goes back to the brand's staff.
+#[tokio::test]
+async fn a_customer_on_a_phone_says_the_fix_did_not_work_and_the_topic_opens_again() {
+    let app = TestApp::start();
+    let co = common::staff::company(&app);
+    let Some(browser) = Browser::start(Window::Phone).await else {
+        return;
+    };
+    let topic =
+        common::staff::post_topic(&app, &co.asker, "acme", "problem", "Tray 2 is not detected");
+    let (status, _) = app.as_member(
+        &co.staff,
+        "POST",
+        &format!("/api/v1/topics/{topic}/status"),
+        serde_json::json!({ "status": "solved" }),
+    );
+    assert_eq!(status, 200);
+    sign_in(&browser, &app, "ana").await;
+    browser
+        .client
+        .goto(&app.url(&format!("/brands/acme/topics/{topic}")))
+        .await
+        .expect("open the topic");
+    assert!(
+        browser
+            .text("#ask-fixed")
+            .await
+            .contains("Did this fix it for you?")
+    );
+    browser.screenshot("ask-fixed-Phone").await;
+    browser.click("#ask-fixed input[value='no'] + button").await;
+    browser.wait_for_text(".flash-success", "open again").await;
+    assert!(browser.text(".topic header").await.contains("Open"));
+    let (_, escalations) = app.as_member(
+        &co.staff,
+        "GET",
+        "/api/v1/brands/acme/escalations?state=open",
+        serde_json::Value::Null,
+    );
+    assert!(
+        escalations.to_string().contains("not_fixed"),
+        "{escalations}"
+    );
+}

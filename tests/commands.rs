@@ -140,7 +140,9 @@ fn sigterm_finishes_requests_in_flight_and_keeps_what_it_acknowledged() {
             })
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(30));
+    // long enough for all six to connect on a busy machine (30 ms was not, under a parallel
+    // test run), short enough that several hashes are still running at SIGTERM
+    std::thread::sleep(std::time::Duration::from_millis(150));
     let status = app.terminate();
     assert!(
         status.success(),

@@ -225,6 +225,7 @@ fn spamassassin_does_not_flag_our_mail() {
                 "KOTAE_BASE_URL".into(),
                 "https://community.kotae.example.org".into(),
             ),
+            ("KOTAE_ESCALATION_CHECK_SECONDS".into(), "1".into()),
         ],
         ..Options::default()
     });
@@ -284,7 +285,8 @@ fn spamassassin_does_not_flag_our_mail() {
         .smtp
         .wait_for(&co.asker.email, 2, Duration::from_secs(20));
     mail.extend(told.into_iter().filter(|m| m.subject().contains("Update")));
-    assert_eq!(mail.len(), 5, "every kind of mail is judged");
+    mail.extend(answering_mail(&app, &co));
+    assert_eq!(mail.len(), 7, "every kind of mail is judged");
     for message in mail {
         let mut child = Command::new("spamassassin")
             .args(["-t", "-L"])
@@ -315,4 +317,51 @@ fn spamassassin_does_not_flag_our_mail() {
             message.subject()
         );
     }
+}
+
+/// The mail of being seen to answer: a status mail that asks "did this fix it for you?", and
+/// an incident's end (a spike threshold of one me-too opens the incident at once).
+fn answering_mail(app: &TestApp, co: &common::staff::Company) -> Vec<common::ReceivedMail> {
+    let rules = json!({ "spike_me_toos": 1, "spike_minutes": 30 });
+    let path = "/api/v1/brands/acme/escalation-rules";
+    assert_eq!(app.as_member(&co.admin, "PUT", path, rules).0, 200);
+    let problem =
+        common::staff::post_topic(app, &co.asker, "acme", "problem", "Scanner shows error E5");
+    let me_too = format!("/api/v1/topics/{problem}/me-too");
+    assert_eq!(
+        app.as_member(&co.member, "POST", &me_too, json!(null)).0,
+        200
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, open) = app.as_member(
+            &co.staff,
+            "GET",
+            "/api/v1/brands/acme/escalations?state=open",
+            json!(null),
+        );
+        if open.to_string().contains("\"spike\"") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no incident opened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let solved = json!({ "status": "solved", "note": "Firmware 5.2 fixes it." });
+    let status = format!("/api/v1/topics/{problem}/status");
+    assert_eq!(app.as_member(&co.staff, "POST", &status, solved).0, 200);
+    let first = |to: &str, wanted: &dyn Fn(&common::ReceivedMail) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(found) = app.smtp.messages_to(to).into_iter().find(|m| wanted(m)) {
+                return found;
+            }
+            assert!(std::time::Instant::now() < deadline, "no such mail to {to}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let asked = first(&co.asker.email, &|m| {
+        m.text_body().contains("/fixed?token=")
+    });
+    let resolved = first(&co.member.email, &|m| m.subject().starts_with("Resolved:"));
+    vec![asked, resolved]
 }

@@ -213,6 +213,14 @@ fn tell(
         "ack_link",
         &format!("{}/escalations/acknowledge?token={token}", mail.base_url()),
     );
+    if esc.rule.as_deref() == Some(Rule::Spike.as_str()) {
+        let notice = format!(
+            "{}/brands/{}/escalations#notice",
+            mail.base_url(),
+            brand_row.slug
+        );
+        context.insert("notice_link", &notice);
+    }
     let notice = Notice {
         kind: "escalation",
         always: esc.level >= 2,

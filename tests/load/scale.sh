@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 8's load run: a release server on a generated community (SQLite), measured with wrk
 # over loopback. Reports requests/s and p50/p99 for the topic page, the brand page, the home
-# page, search and posting replies, with a static asset from the same server as the ceiling,
-# then start-up time and the server's peak memory.
+# page, search, the staff queue and posting replies, with a static asset from the same server
+# as the ceiling, then start-up time and the server's peak memory.
 #
 # Usage: tests/load/scale.sh [seconds per measurement, default 10]
 #   LOAD_DIR=/some/dir   keep the generated data there between runs (made if missing)
@@ -93,6 +93,9 @@ while read -r member; do
     -d "{\"login\":\"$member\",\"password\":\"kotae-demo-password\"}" "$base/api/v1/tokens" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 done <"$work/members" >"$work/tokens"
+staff_token=$(curl -sf -H 'content-type: application/json' \
+  -d '{"login":"dana","password":"kotae-demo-password"}' "$base/api/v1/tokens" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 css=$(curl -sf "$base/" | grep -o '/assets/app\.[0-9a-f]*\.css' | head -n 1)
 replies=$(curl -sf "$base/api/v1/topics/${topic_path##*/}" 2>/dev/null |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)["replies"]))' 2>/dev/null || echo "?")
@@ -117,6 +120,9 @@ measure "topic page, gzip (as browsers ask)" 32 "$base$topic_path" tests/load/re
 measure "brand page" 32 "$base$brand_path"
 measure "home page" 32 "$base/"
 LOAD_PATHS=$work/searches measure "search (API, 100 queries)" 8 "$base" tests/load/paths.lua
+measure "staff queue, busiest brand, by priority (API, 50 rows)" 8 \
+  "$base/api/v1/brands/${brand_path##*/}/queue?view=all&per_page=50" tests/load/report.lua \
+  "Authorization: Bearer $staff_token"
 LOAD_TOKENS=$work/tokens LOAD_TOPIC_IDS=$work/reply-topics \
   measure "posting a reply (API, 64 members)" 32 "$base" tests/load/replies.lua
 server=$pid
