@@ -591,8 +591,9 @@ pub fn queue(
     let d = Dialect::of(c);
     let priority = priority_sql(&d, q);
     let ordered = if q.by_priority {
+        // by the select list's alias, so the priority is computed once per row
         matching().order((
-            diesel::dsl::sql::<Double>(&priority).desc(),
+            diesel::dsl::sql::<Double>("priority").desc(),
             topics::created_at.asc(),
             topics::id.asc(),
         ))
@@ -616,7 +617,7 @@ pub fn queue(
             topics::first_staff_response_at,
             users::username,
             users::display_name,
-            diesel::dsl::sql::<Double>(&priority),
+            diesel::dsl::sql::<Double>(&format!("{priority} AS priority")),
             diesel::dsl::sql::<BigInt>(&me_toos_today_sql(&d, q.now)),
         ))
         .load(c)?;

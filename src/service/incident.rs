@@ -25,8 +25,10 @@ use crate::search::SearchIndex;
 pub const NOTICE_MAX: usize = 500;
 /// The longest spike window a brand may choose: one day, in minutes.
 pub const SPIKE_MINUTES_MAX: i32 = 24 * 60;
-/// How many of a brand's recently me-too'd topics one pass groups.
+/// How many of a brand's recently me-too'd topics one pass groups, and how many of them (the
+/// most me-too'd, with two or more) it searches near-duplicates for.
 const CANDIDATES_MAX: usize = 200;
+const SEEDS_MAX: usize = 20;
 
 /// One pass of incident mode; returns how many incidents it opened.
 pub fn check(c: &mut DbConn, mail: &Composer, index: &SearchIndex) -> AppResult<usize> {
@@ -48,7 +50,8 @@ pub fn check(c: &mut DbConn, mail: &Composer, index: &SearchIndex) -> AppResult<
         let brand_row = brand::find(c, brand_id)?;
         let ids: Vec<TopicId> = counts.iter().map(|(id, _)| *id).collect();
         let mut grouped: HashSet<TopicId> = HashSet::new();
-        for (id, _) in &counts {
+        let seeds = counts.iter().filter(|(_, n)| *n >= 2.min(threshold));
+        for (id, _) in seeds.take(SEEDS_MAX) {
             if grouped.contains(id) {
                 continue;
             }

@@ -6,6 +6,7 @@ DROP TABLE pending_replies;
 ALTER TABLE brand_members DROP COLUMN needs_approval;
 DROP TABLE fix_answers;
 DROP TABLE brand_notices;
+DROP INDEX me_toos_topic_time;
 DROP INDEX me_toos_recent;
 ALTER TABLE escalations DROP COLUMN announced_at;
 DROP TABLE escalation_topics;

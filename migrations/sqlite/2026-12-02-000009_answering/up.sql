@@ -14,6 +14,8 @@ CREATE INDEX escalation_topics_topic ON escalation_topics (topic_id);
 -- when the people an incident touched were told it is resolved
 ALTER TABLE escalations ADD COLUMN announced_at TIMESTAMP;
 CREATE INDEX me_toos_recent ON me_toos (created_at, topic_id);
+-- the staff queue's priority counts each topic's me-toos of the last day
+CREATE INDEX me_toos_topic_time ON me_toos (topic_id, created_at);
 
 CREATE TABLE brand_notices (
     brand_id BIGINT PRIMARY KEY REFERENCES brands (id) ON DELETE CASCADE,
