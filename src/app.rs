@@ -74,6 +74,19 @@ pub fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The mail composer of a command that runs beside the server (`mail-in`): the server's
+/// templates, key and links.
+pub fn command_composer(config: &Config) -> anyhow::Result<Composer> {
+    let key = SigningKey::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
+    crate::i18n::load_catalogs();
+    let tera = Arc::new(templates::load(Arc::new(Assets::load()))?);
+    let base_url = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    Ok(Composer::new(tera, base_url, &config.mail_from, key))
+}
+
 /// Runs the server until a stop signal, then finishes in-flight requests and stops the tasks.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
@@ -91,6 +104,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if db.backend == Backend::Sqlite {
         // one node owns a SQLite file, so leases left by a killed process are stale
         crate::model::outbox::release_leases(&mut *db.get()?)?;
+        crate::model::webhook::release_leases(&mut *db.get()?)?;
     }
     let key = SigningKey::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
     let listener = std::net::TcpListener::bind(config.bind)
@@ -144,6 +158,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         every: std::time::Duration::from_secs(config.escalation_check_secs),
     };
     let checker_task = actix_web::rt::spawn(checker.run(stopped.clone()));
+    crate::service::webhook::set_base_url(&base_url);
+    let hooks = crate::jobs::webhooks::WebhookSender {
+        db: db.clone(),
+        client: crate::outbound::Client::new(config.webhook_allow_private),
+        wake: composer.hooks_wake_signal(),
+        retry_base: std::time::Duration::from_secs(config.webhook_retry_secs),
+    };
+    let hooks_task = actix_web::rt::spawn(hooks.run(stopped.clone()));
     let sender_task = actix_web::rt::spawn(sender.run(stopped));
 
     let config = Arc::new(config);
@@ -206,6 +228,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = indexer_task.await;
     let _ = views_task.await;
     let _ = sender_task.await;
+    let _ = hooks_task.await;
     let _ = janitor_task.await;
     Ok(())
 }

@@ -49,6 +49,10 @@ pub enum Command {
     },
     /// Rebuild this node's search index from the database (run it with the server stopped).
     Reindex,
+    /// Take one inbound mail from standard input (an MTA's pipe transport): a reply to a
+    /// notification mail becomes its sender's reply. Exits 0 when it is posted and when it
+    /// is dropped (logged), 75 (try again later) when the database cannot take it.
+    MailIn,
     /// Create a site admin, or make an existing account one. The password is read from a
     /// prompt, or from the first line of standard input when it is not a terminal.
     CreateAdmin {
@@ -73,6 +77,7 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { username, email } => create_admin(&config, &username, &email),
+        Command::MailIn => mail_in(&config),
         Command::Demo {
             topics,
             brands,
@@ -106,6 +111,35 @@ pub fn run() -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+    }
+}
+
+fn mail_in(config: &Config) -> anyhow::Result<()> {
+    use std::io::Read as _;
+    let max = crate::mail::inbound::INBOUND_MAX as u64;
+    let mut stdin = std::io::stdin().lock();
+    let mut raw = Vec::new();
+    (&mut stdin).take(max + 1).read_to_end(&mut raw)?;
+    // the rest of an oversize message is read and dropped, so the MTA sees no broken pipe
+    std::io::copy(&mut stdin, &mut std::io::sink())?;
+    let taken = (|| -> anyhow::Result<crate::service::mail_in::Outcome> {
+        let db = crate::app::open_database(config)?;
+        let mail = crate::app::command_composer(config)?;
+        Ok(crate::service::mail_in::receive(
+            &mut *db.get()?,
+            &mail,
+            &raw,
+        )?)
+    })();
+    match taken {
+        Ok(outcome) => {
+            println!("{}", serde_json::to_string(&outcome)?);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("kotae mail-in: {e:#}; the mail system should try again later");
+            std::process::exit(75)
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: lettre::message::Mailbox,
     pub secret_key: Option<String>,
+    /// What an HTTP mail relay sends in X-Kotae-Inbound-Secret; none: POST /mail/inbound is off.
+    pub inbound_secret: Option<String>,
     pub rate_limits: bool,
     pub trusted_proxies: Vec<IpNet>,
     pub webhook_allow_private: bool,
@@ -26,6 +28,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// First retry delay for mail that failed transiently; it doubles on each attempt.
     pub mail_retry_secs: u64,
+    /// First retry delay for a webhook delivery that failed; it doubles up to ten minutes.
+    pub webhook_retry_secs: u64,
     /// Seconds between passes of the escalation rule checker.
     pub escalation_check_secs: u64,
     /// How long a brand's public response times are kept before they are computed again.
@@ -70,6 +74,10 @@ const SETTINGS: &[Setting] = &[
         accepts: "at least 32 characters of random text",
     },
     Setting {
+        env: "KOTAE_INBOUND_SECRET",
+        accepts: "at least 32 characters of random text",
+    },
+    Setting {
         env: "KOTAE_RATE_LIMITS",
         accepts: "on or off",
     },
@@ -96,6 +104,10 @@ const SETTINGS: &[Setting] = &[
     Setting {
         env: "KOTAE_MAIL_RETRY_SECONDS",
         accepts: "seconds, from 1 to 3600",
+    },
+    Setting {
+        env: "KOTAE_WEBHOOK_RETRY_SECONDS",
+        accepts: "seconds, from 1 to 5",
     },
     Setting {
         env: "KOTAE_ESCALATION_CHECK_SECONDS",
@@ -187,6 +199,8 @@ impl Config {
             })?
             .parse()?;
         let secret_key = sources.optional("KOTAE_SECRET_KEY", |v| v.chars().count() >= 32)?;
+        let inbound_secret =
+            sources.optional("KOTAE_INBOUND_SECRET", |v| v.chars().count() >= 32)?;
         let rate_limits =
             sources.checked("KOTAE_RATE_LIMITS", "on", |v| matches!(v, "on" | "off"))? == "on";
         let trusted_proxies = sources
@@ -210,6 +224,7 @@ impl Config {
         let db_pool_size =
             sources.number("KOTAE_DB_POOL_SIZE", (cores * 4).max(8), 1..=1000)? as u32;
         let mail_retry_secs = sources.number("KOTAE_MAIL_RETRY_SECONDS", 30, 1..=3600)?;
+        let webhook_retry_secs = sources.number("KOTAE_WEBHOOK_RETRY_SECONDS", 5, 1..=5)?;
         let escalation_check_secs =
             sources.number("KOTAE_ESCALATION_CHECK_SECONDS", 10, 1..=3600)?;
         let response_times_secs = sources.number("KOTAE_RESPONSE_TIMES_SECONDS", 3600, 0..=3600)?;
@@ -230,6 +245,7 @@ impl Config {
             smtp_url,
             mail_from,
             secret_key,
+            inbound_secret,
             rate_limits,
             trusted_proxies,
             webhook_allow_private,
@@ -237,6 +253,7 @@ impl Config {
             workers,
             db_pool_size,
             mail_retry_secs,
+            webhook_retry_secs,
             escalation_check_secs,
             response_times_secs,
             log,
@@ -274,7 +291,7 @@ impl Sources<'_> {
     }
 
     fn invalid(source: &str, value: &str, env_name: &str) -> anyhow::Error {
-        let shown = if env_name == "KOTAE_SECRET_KEY" {
+        let shown = if env_name == "KOTAE_SECRET_KEY" || env_name == "KOTAE_INBOUND_SECRET" {
             "(hidden)"
         } else {
             value

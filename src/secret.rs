@@ -55,6 +55,37 @@ impl SigningKey {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// HMAC-SHA256 of `message` under this key, as lowercase hex (for mail addresses, whose
+    /// case mail systems may change).
+    pub fn sign_hex(&self, purpose: &str, message: &str) -> String {
+        hex::encode(self.mac(purpose, message).finalize().into_bytes())
+    }
+
+    /// Whether `hex_prefix` (an even number of hex digits) begins `sign_hex(purpose,
+    /// message)`, compared in constant time.
+    pub fn verify_hex_prefix(&self, purpose: &str, message: &str, hex_prefix: &str) -> bool {
+        match hex::decode(hex_prefix) {
+            Ok(given) if !given.is_empty() => self
+                .mac(purpose, message)
+                .verify_truncated_left(&given)
+                .is_ok(),
+            _ => false,
+        }
+    }
+
+    fn mac(&self, purpose: &str, message: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        mac
+    }
+
+    #[cfg(test)]
+    pub fn for_tests(key: &[u8]) -> SigningKey {
+        SigningKey(key.to_vec())
+    }
+
     /// Whether `signature` is `sign(purpose, message)`, compared in constant time.
     pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
         let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else {

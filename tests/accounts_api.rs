@@ -319,6 +319,12 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/brands/{slug}/monitors", "get"),
         ("/brands/{slug}/monitors", "post"),
         ("/monitors/{id}", "delete"),
+        ("/brands/{slug}/webhooks", "get"),
+        ("/brands/{slug}/webhooks", "post"),
+        ("/webhooks/{id}", "delete"),
+        ("/webhooks/{id}/deliveries", "get"),
+        ("/webhooks/{id}/deliveries/{delivery_id}/redeliver", "post"),
+        ("/mail/inbound", "post"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -445,6 +445,7 @@ fn failed_mail(app: &TestApp) -> i64 {
         list_unsubscribe: None,
         staff_of_brand: None,
         recipient_id: None,
+        reply_to: None,
     };
     assert!(outbox::enqueue(&mut c, &row).expect("enqueue"));
     let id = outbox::to_address(&mut c, "nobody@example.com")

@@ -5,6 +5,7 @@ pub mod answering;
 pub mod communities;
 pub mod escalations;
 pub mod insights;
+pub mod integrations;
 pub mod json;
 pub mod search;
 pub mod staff;
@@ -108,8 +109,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/replies/{id}/helpful",
                 web::post().to(communities::helpful),
             )
-            .configure(staff_routes),
+            .configure(staff_routes)
+            .configure(integration_routes),
     );
+}
+
+/// Webhooks and inbound mail.
+fn integration_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/brands/{slug}/webhooks", web::get().to(integrations::list))
+        .route(
+            "/brands/{slug}/webhooks",
+            web::post().to(integrations::create),
+        )
+        .route("/webhooks/{id}", web::delete().to(integrations::delete))
+        .route(
+            "/webhooks/{id}/deliveries",
+            web::get().to(integrations::deliveries),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            web::post().to(integrations::redeliver),
+        )
+        .service(
+            web::resource("/mail/inbound")
+                .app_data(web::PayloadConfig::new(crate::mail::inbound::INBOUND_MAX))
+                .route(web::post().to(integrations::inbound_mail)),
+        );
 }
 
 /// Claims, staff, the queue, the workflow and moderation.

@@ -62,6 +62,7 @@ diesel::table! {
         list_unsubscribe -> Nullable<Text>,
         staff_of_brand -> Nullable<BigInt>,
         recipient_id -> Nullable<BigInt>,
+        reply_to -> Nullable<Text>,
     }
 }
 
@@ -435,7 +436,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_mails (message_key) {
+        message_key -> Text,
+        user_id -> BigInt,
+        topic_id -> BigInt,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        url -> Text,
+        events -> Text,
+        format -> Text,
+        secret -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        message_id -> Text,
+        event -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
 diesel::joinable!(replies -> topics (topic_id));
@@ -491,4 +533,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     brand_notices,
     fix_answers,
     pending_replies,
+    webhooks,
+    webhook_deliveries,
+    inbound_mails,
 );

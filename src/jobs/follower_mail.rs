@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use crate::db::{self, Db, DbConn};
 use crate::error::AppResult;
 use crate::i18n::Lang;
+use crate::mail::reply_address::Purpose;
 use crate::mail::{Composer, Mail};
 use crate::markdown;
 use crate::model::follow::{self, PendingMail};
@@ -104,6 +105,7 @@ fn send_one(
                     follower.id, found.id, pending.first_reply
                 ),
                 unsubscribe: Some(unsubscribe),
+                reply_to: Some(mail.reply_to(Purpose::Reply, follower.id, found.id)),
             },
         )?;
     }

@@ -4,3 +4,4 @@ pub mod escalations;
 pub mod follower_mail;
 pub mod janitor;
 pub mod views;
+pub mod webhooks;

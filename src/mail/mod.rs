@@ -1,6 +1,8 @@
 //! Mail: composing messages into the outbox (inside the caller's transaction) and the
 //! sender task that delivers them.
 
+pub mod inbound;
+pub mod reply_address;
 pub mod sender;
 
 use std::sync::Arc;
@@ -24,6 +26,8 @@ pub struct Mail<'a> {
     pub dedupe_key: String,
     /// The one-click unsubscribe URL, for mail people can opt out of.
     pub unsubscribe: Option<String>,
+    /// The recipient's own reply address (see `reply_address`): replying posts.
+    pub reply_to: Option<reply_address::ReplyTo>,
 }
 
 /// Renders mail in the recipient's language and queues it; wakes the sender after commit.
@@ -33,6 +37,7 @@ pub struct Composer {
     base_url: String,
     domain: String,
     wake: Arc<Notify>,
+    hooks_wake: Arc<Notify>,
     key: crate::secret::SigningKey,
 }
 
@@ -48,6 +53,7 @@ impl Composer {
             base_url,
             domain: from.email.domain().to_string(),
             wake: Arc::new(Notify::new()),
+            hooks_wake: Arc::new(Notify::new()),
             key,
         }
     }
@@ -86,6 +92,28 @@ impl Composer {
         )
     }
 
+    /// The address whose replies post as `user` on `topic` (a reply, or a staff note).
+    pub fn reply_to(
+        &self,
+        purpose: reply_address::Purpose,
+        user: model::UserId,
+        topic: model::TopicId,
+    ) -> reply_address::ReplyTo {
+        reply_address::ReplyTo {
+            purpose,
+            address: reply_address::address(&self.key, &self.domain, purpose, user, topic),
+        }
+    }
+
+    /// The domain of KOTAE_MAIL_FROM, where reply addresses live.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    pub fn signing_key(&self) -> &crate::secret::SigningKey {
+        &self.key
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -95,9 +123,15 @@ impl Composer {
         self.wake.clone()
     }
 
-    /// Tells the sender new rows are committed.
+    /// The signal the webhook sender waits on.
+    pub fn hooks_wake_signal(&self) -> Arc<Notify> {
+        self.hooks_wake.clone()
+    }
+
+    /// Tells the mail and webhook senders new rows are committed.
     pub fn wake(&self) {
         self.wake.notify_one();
+        self.hooks_wake.notify_one();
     }
 
     /// Writes the message to the outbox on `c`; call inside the event's transaction.
@@ -133,12 +167,25 @@ impl Composer {
         );
         let subject = single_line(&subject);
         context.insert("subject", &subject);
+        let marker = mail.reply_to.as_ref().map(|r| {
+            let key = match r.purpose {
+                reply_address::Purpose::Reply => "mail.reply_marker",
+                reply_address::Purpose::Note => "mail.note_marker",
+            };
+            i18n::t(mail.lang, key)
+        });
+        if let Some(marker) = &marker {
+            context.insert("reply_marker", marker);
+        }
         let render = |name: String| {
             self.tera
                 .render(&name, &context)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("mail template {name}: {e}")))
         };
-        let body_text = render(format!("mail/{}.txt", mail.template))?;
+        let mut body_text = render(format!("mail/{}.txt", mail.template))?;
+        if let Some(marker) = marker {
+            body_text = format!("{marker}\n\n{body_text}");
+        }
         let body_html = render(format!("mail/{}.html", mail.template))?;
         let now = model::now();
         let row = NewOutboxEmail {
@@ -153,6 +200,7 @@ impl Composer {
             list_unsubscribe: mail.unsubscribe,
             staff_of_brand: staff_of.map(|(b, _)| b),
             recipient_id: staff_of.map(|(_, u)| u),
+            reply_to: mail.reply_to.map(|r| r.address),
         };
         model::outbox::enqueue(c, &row)?;
         Ok(())

@@ -255,6 +255,9 @@ fn build_message(from: &Mailbox, row: &OutboxEmail) -> anyhow::Result<Message> {
                 "List-Unsubscribe=One-Click".into(),
             ));
     }
+    if let Some(reply_to) = &row.reply_to {
+        builder = builder.reply_to(reply_to.parse().context("the reply address is not valid")?);
+    }
     builder
         .from(from.clone())
         .to(to)

@@ -56,5 +56,7 @@ id_type!(
     EscalationId,
     DigestItemId,
     MonitorId,
-    PendingReplyId
+    PendingReplyId,
+    WebhookId,
+    DeliveryId
 );

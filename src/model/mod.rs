@@ -10,6 +10,7 @@ pub mod fix_answer;
 pub mod flag;
 pub mod follow;
 pub mod ids;
+pub mod inbound_mail;
 pub mod incident;
 pub mod insights;
 pub mod invitation;
@@ -28,6 +29,7 @@ pub mod session;
 pub mod topic;
 pub mod topic_status;
 pub mod user;
+pub mod webhook;
 
 pub use ids::*;
 

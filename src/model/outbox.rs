@@ -23,6 +23,7 @@ pub struct NewOutboxEmail {
     /// Staff mail: the brand the recipient must still work when it is sent, and who they are.
     pub staff_of_brand: Option<super::BrandId>,
     pub recipient_id: Option<super::UserId>,
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -41,6 +42,7 @@ pub struct OutboxEmail {
     pub list_unsubscribe: Option<String>,
     pub staff_of_brand: Option<super::BrandId>,
     pub recipient_id: Option<super::UserId>,
+    pub reply_to: Option<String>,
 }
 
 /// Queues a message; a second message with the same dedupe key is dropped. Returns whether

@@ -126,6 +126,7 @@ fn send_address_proof(
                 crate::secret::random_token()
             ),
             unsubscribe: None,
+            reply_to: None,
         },
     )
 }
@@ -296,6 +297,7 @@ pub async fn request_reset(s: &Services, email: &str, lang: Lang, client: IpAddr
                     context,
                     dedupe_key,
                     unsubscribe: None,
+                    reply_to: None,
                 },
             )
         })

@@ -134,6 +134,7 @@ pub fn request(
                 context,
                 dedupe_key: format!("claim:{id}"),
                 unsubscribe: None,
+                reply_to: None,
             },
         )?;
         Ok(Requested::Mailed)

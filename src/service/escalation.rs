@@ -146,6 +146,9 @@ pub(super) fn open(
         at,
     )?;
     let opened = escalation::find(c, id)?;
+    let data = json!({ "escalation": { "id": id, "level": row.level, "reason": row.reason,
+                       "source": row.source, "rule": row.rule.map(Rule::as_str) } });
+    super::webhook::emit(c, found, "escalation.opened", data)?;
     let brand_row = brand::find(c, found.brand_id)?;
     for person in hearers(c, &brand_row, found, row.level)? {
         tell(c, mail, &brand_row, found, &opened, &person, opener)?;
@@ -227,6 +230,7 @@ fn tell(
         template: "escalation",
         context,
         dedupe_key: format!("escalation:{}:{}:{}", esc.id, esc.level, to.id),
+        topic: Some(found.id),
         title: &found.title,
         detail: format!("{} · {}", esc.reason, who),
         url: &url,
@@ -276,6 +280,10 @@ fn acknowledge_as(c: &mut DbConn, found: &Escalation, by: UserId) -> AppResult<E
             &detail,
             at,
         )?;
+        let by = super::webhook::person(&user::find(c, by)?);
+        let data = json!({ "escalation": { "id": found.id, "level": found.level }, "by": by });
+        let about = topic::find(c, found.topic_id)?;
+        super::webhook::emit(c, &about, "escalation.acknowledged", data)?;
     }
     Ok(escalation::find(c, found.id)?)
 }

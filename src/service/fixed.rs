@@ -166,6 +166,12 @@ fn reopen(
         &json!({ "from": found.status, "not_fixed": not_fixed }),
         at,
     )?;
+    let after = Topic {
+        status: Status::Open.as_str().to_string(),
+        ..found.clone()
+    };
+    let detail = json!({ "from": found.status, "to": after.status, "not_fixed": not_fixed });
+    super::webhook::emit(c, &after, "topic.status_changed", detail)?;
     if brand::find(c, found.brand_id)?.claimed_at.is_none() {
         return Ok(());
     }

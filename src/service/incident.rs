@@ -155,6 +155,7 @@ fn announce_one(c: &mut DbConn, mail: &Composer, id: EscalationId) -> AppResult<
                 context,
                 dedupe_key: format!("incident:{id}:{user_id}"),
                 unsubscribe: Some(unsubscribe),
+                reply_to: None,
             },
         )?;
     }

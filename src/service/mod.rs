@@ -8,6 +8,7 @@ pub mod escalation;
 pub mod fixed;
 pub mod incident;
 pub mod insights;
+pub mod mail_in;
 pub mod moderation;
 pub mod monitor;
 pub mod notify;
@@ -18,6 +19,7 @@ pub mod staff;
 pub mod topic;
 pub mod validate;
 pub mod verification;
+pub mod webhook;
 pub mod workflow;
 
 use std::net::IpAddr;

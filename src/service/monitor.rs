@@ -147,6 +147,7 @@ fn record(c: &mut DbConn, mail: &Composer, m: &Monitor, id: TopicId) -> AppResul
             context,
             dedupe_key: format!("monitor:{}:{id}", m.id),
             unsubscribe: None,
+            reply_to: None,
         },
         m.brand_id,
         owner.id,

@@ -6,6 +6,7 @@ use tera::Context;
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::i18n::Lang;
+use crate::mail::reply_address::Purpose;
 use crate::mail::{Composer, Mail};
 use crate::model::brand::Brand;
 use crate::model::notification::{self, Mode, NewDigestItem};
@@ -21,6 +22,8 @@ pub struct Notice<'a> {
     pub template: &'a str,
     pub context: Context,
     pub dedupe_key: String,
+    /// The topic it is about: replying to the mail adds an internal note there.
+    pub topic: Option<crate::model::TopicId>,
     /// For the digest: the topic's title, one line of what happened, and the link.
     pub title: &'a str,
     pub detail: String,
@@ -60,6 +63,9 @@ pub fn staff_member(
                 context: notice.context,
                 dedupe_key: notice.dedupe_key,
                 unsubscribe: None,
+                reply_to: notice
+                    .topic
+                    .map(|topic| mail.reply_to(Purpose::Note, to.id, topic)),
             };
             mail.enqueue_for_staff(c, message, brand.id, to.id)
         }
@@ -93,6 +99,7 @@ pub fn send_digests(c: &mut DbConn, mail: &Composer) -> AppResult<usize> {
                     context,
                     dedupe_key: format!("digest:{user_id}:{}", last.id),
                     unsubscribe: None,
+                    reply_to: None,
                 },
             )?;
             sent += 1;

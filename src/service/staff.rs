@@ -144,6 +144,7 @@ pub fn add(
                 context,
                 dedupe_key: format!("invite:{}", crate::secret::token_hash(&token)),
                 unsubscribe: None,
+                reply_to: None,
             },
         )?;
         Ok(Added::Invited(email.clone()))

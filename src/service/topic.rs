@@ -127,7 +127,9 @@ pub fn post(
         follow::set(c, id, me.id, true, at)?;
         brand::touch(c, found.id, at, 1)?;
         crate::model::search_change::record(c, id, at)?;
-        Ok(topic::find(c, id)?)
+        let created = topic::find(c, id)?;
+        super::webhook::emit(c, &created, "topic.created", serde_json::json!({}))?;
+        Ok(created)
     })
 }
 
@@ -306,6 +308,15 @@ pub fn publish(
     follow::mark_pending(c, id, reply_id, author.id)?;
     brand::touch(c, found.brand_id, at, 0)?;
     crate::model::search_change::record(c, id, at)?;
+    let detail = serde_json::json!({ "reply": {
+        "id": reply_id,
+        "author": super::webhook::person(author),
+        "official": access.official(),
+        "official_answer": reply.official_answer,
+        "body": reply.body,
+        "created_at": at,
+    }});
+    super::webhook::emit(c, found, "reply.created", detail)?;
     let views = reply::since(c, id, reply_id, 1)?;
     views.into_iter().next().ok_or(AppError::NotFound)
 }
@@ -386,6 +397,11 @@ pub fn accept(c: &mut DbConn, me: &User, id: TopicId, reply_id: ReplyId) -> AppR
             event::insert(c, id, Some(me.id), EventKind::Status, &detail, at)?;
             super::escalation::resolve_topic(c, id, None, Some(me.id))?;
             crate::model::search_change::record(c, id, at)?;
+            let answered = topic::find(c, id)?;
+            let detail = serde_json::json!({ "from": found.status, "to": "answered", "note": "",
+                                             "by": super::webhook::person(me) });
+            super::webhook::emit(c, &answered, "topic.status_changed", detail)?;
+            return Ok(answered);
         }
         Ok(topic::find(c, id)?)
     })

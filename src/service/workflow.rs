@@ -9,11 +9,12 @@ use serde_json::json;
 use tera::Context;
 
 use super::notify::{self, Notice};
-use super::validate;
+use super::{validate, webhook};
 use crate::authz::{self, Access};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
+use crate::mail::reply_address::Purpose;
 use crate::mail::{Composer, Mail};
 use crate::markdown;
 use crate::model::brand::{self, Brand};
@@ -223,7 +224,8 @@ fn assign_in(
             &json!({}),
             at,
         )?;
-        return Ok(());
+        let detail = json!({ "assignee": null, "by": webhook::person(me) });
+        return webhook::emit(c, &current, "topic.assigned", detail);
     };
     if member::role_of(c, found.brand_id, to)?.is_none() {
         return Err(AppError::invalid(
@@ -242,6 +244,8 @@ fn assign_in(
         &json!({ "username": person.username, "display_name": person.display_name }),
         at,
     )?;
+    let detail = json!({ "assignee": webhook::person(&person), "by": webhook::person(me) });
+    webhook::emit(c, &current, "topic.assigned", detail)?;
     if !handover.is_empty() {
         let body_html = markdown::to_html(handover);
         note::insert(c, found.id, me.id, handover, &body_html, at)?;
@@ -264,6 +268,7 @@ fn assign_in(
             template: "assigned",
             context,
             dedupe_key: format!("assigned:{event_id}"),
+            topic: Some(found.id),
             title: &current.title,
             detail: format!("assigned by {}", me.display_name),
             url: &url,
@@ -355,6 +360,13 @@ fn status_in(
         &json!({ "from": current.status, "to": status.as_str(), "note": note }),
         at,
     )?;
+    let after = Topic {
+        status: status.as_str().to_string(),
+        ..current.clone()
+    };
+    let detail = json!({ "from": current.status, "to": status.as_str(), "note": note,
+                         "by": webhook::person(me) });
+    webhook::emit(c, &after, "topic.status_changed", detail)?;
     tell_followers(c, mail, me, &current, status, note, event_id)
 }
 
@@ -401,6 +413,7 @@ fn tell_followers(
                 context,
                 dedupe_key: format!("status:{event_id}:{user_id}"),
                 unsubscribe: Some(unsubscribe),
+                reply_to: Some(mail.reply_to(Purpose::Reply, user_id, found.id)),
             },
         )?;
     }
@@ -533,6 +546,7 @@ pub fn add_note(
                 template: "mentioned",
                 context,
                 dedupe_key: format!("mention:{note_id}:{}", person.id),
+                topic: Some(found.id),
                 title: &found.title,
                 detail: format!("{}: {excerpt}", me.display_name),
                 url: &url,

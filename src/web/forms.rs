@@ -16,8 +16,9 @@ use crate::error::AppError;
 /// Largest form body a page accepts: 50,000 Japanese characters, percent-encoded, fit.
 pub const FORM_LIMIT: usize = 512 * 1024;
 
+/// A form that carries nothing but its CSRF token (a button).
 #[derive(Deserialize)]
-struct CsrfOnly {
+pub struct CsrfOnly {
     #[serde(default)]
     csrf_token: String,
 }

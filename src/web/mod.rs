@@ -23,6 +23,7 @@ pub mod session;
 pub mod staff;
 pub mod templates;
 pub mod topics;
+pub mod webhooks;
 pub mod workflow;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -201,6 +202,14 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/insights", web::get().to(insights::show_site))
         .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
+        .route("/brands/{slug}/webhooks", web::get().to(webhooks::show))
+        .route("/brands/{slug}/webhooks", web::post().to(webhooks::create))
+        .route("/webhooks/{id}", web::get().to(webhooks::log))
+        .route("/webhooks/{id}/delete", web::post().to(webhooks::delete))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            web::post().to(webhooks::redeliver),
+        )
         .route("/brands/{slug}/approvals", web::get().to(approvals::show))
         .route("/pending-replies/{id}", web::post().to(approvals::decide))
         .route(

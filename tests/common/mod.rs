@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod html_safety;
+pub mod receiver;
 pub mod smtp;
 pub mod staff;
 
@@ -231,6 +232,45 @@ impl TestApp {
             &brands.to_string(),
         ]);
         self.restart();
+    }
+
+    /// Runs `kotae mail-in` on this server's data with `raw` on standard input: its exit
+    /// code and what it printed.
+    pub fn mail_in(&self, raw: &[u8]) -> (i32, String) {
+        use std::io::Write as _;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kotae"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KOTAE_")) {
+            command.env_remove(key);
+        }
+        command
+            .arg("mail-in")
+            .env("KOTAE_DATA_DIR", self.data_dir.path())
+            .env("KOTAE_DATABASE_URL", &self.database_url)
+            .env("KOTAE_MAIL_FROM", "Kotae <kotae@kotae.test>")
+            .env("KOTAE_BASE_URL", &self.base)
+            .env("KOTAE_LOG", "warn");
+        for (key, value) in &self.options.env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kotae mail-in");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let raw = raw.to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&raw));
+        let output = child.wait_with_output().expect("kotae mail-in");
+        writer.join().expect("writer").expect("write the message");
+        (
+            output.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
     }
 
     fn demo(&self, args: &[&str]) {

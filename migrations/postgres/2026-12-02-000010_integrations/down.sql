@@ -1,0 +1,4 @@
+DROP TABLE inbound_mails;
+ALTER TABLE outbox_emails DROP COLUMN reply_to;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhooks;

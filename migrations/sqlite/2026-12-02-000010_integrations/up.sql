@@ -1,0 +1,42 @@
+-- Integrations. Webhooks: a brand's endpoints hear of its events. Each event becomes one delivery per
+-- endpoint, written in the event's transaction and sent by the webhook sender with retries
+-- (the outbox pattern); message_id is the Standard Webhooks id, the same on every attempt.
+CREATE TABLE webhooks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    brand_id BIGINT NOT NULL REFERENCES brands (id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    format TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_by BIGINT NOT NULL REFERENCES users (id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX webhooks_brand ON webhooks (brand_id);
+
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL UNIQUE,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status_code INTEGER,
+    last_error TEXT,
+    next_attempt_at TIMESTAMP NOT NULL,
+    locked_until TIMESTAMP,
+    created_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);
+
+-- Replies by email: notification mail carries a per-recipient Reply-To; each inbound
+-- message is kept by its Message-ID (or a hash), so it is never posted twice.
+ALTER TABLE outbox_emails ADD COLUMN reply_to TEXT;
+CREATE TABLE inbound_mails (
+    message_key TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    topic_id BIGINT NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    received_at TIMESTAMP NOT NULL
+);

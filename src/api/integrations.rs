@@ -1,0 +1,115 @@
+//! Integrations: a brand's webhook endpoints, their delivery log and redelivery; replies
+//! by email from an HTTP mail relay.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::staff::run;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::model::{DeliveryId, WebhookId, webhook::Delivery};
+use crate::service::mail_in;
+use crate::service::webhook::{self, WebhookInput};
+use crate::web::errors::ApiError;
+use crate::web::session::CurrentUser;
+
+type ApiResult = Result<HttpResponse, ApiError>;
+
+/// GET /brands/{slug}/webhooks (brand admins)
+pub async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> ApiResult {
+    let (user, slug) = (me.0.user, slug.into_inner());
+    let (_, hooks) = run(&state, move |c| webhook::list(c, &user, &slug)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": hooks })))
+}
+
+/// POST /brands/{slug}/webhooks (brand admins): 201 with the secret, shown this once.
+pub async fn create(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    body: web::Json<WebhookInput>,
+) -> ApiResult {
+    let (user, slug, input) = (me.0.user, slug.into_inner(), body.into_inner());
+    let url = webhook::checked_url(input.url.clone(), state.config.webhook_allow_private).await?;
+    let created = run(&state, move |c| {
+        webhook::create(c, &user, &slug, url, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// DELETE /webhooks/{id}
+pub async fn delete(state: web::Data<AppState>, me: CurrentUser, id: web::Path<i64>) -> ApiResult {
+    let (user, id) = (me.0.user, WebhookId(*id));
+    run(&state, move |c| webhook::delete(c, &user, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn delivery_json(d: &Delivery) -> serde_json::Value {
+    json!({
+        "id": d.id,
+        "message_id": d.message_id,
+        "event": d.event,
+        "status": d.status,
+        "attempts": d.attempts,
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "created_at": d.created_at,
+        "next_attempt_at": (d.status == "pending").then_some(d.next_attempt_at),
+        "delivered_at": d.delivered_at,
+    })
+}
+
+/// GET /webhooks/{id}/deliveries: the latest 100, newest first.
+pub async fn deliveries(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> ApiResult {
+    let (user, id) = (me.0.user, WebhookId(*id));
+    let (_, _, log) = run(&state, move |c| webhook::deliveries(c, &user, id)).await?;
+    let items: Vec<_> = log.iter().map(delivery_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// POST /webhooks/{id}/deliveries/{delivery_id}/redeliver: 202, sent again soon.
+pub async fn redeliver(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult {
+    let (user, (id, delivery)) = (me.0.user, path.into_inner());
+    let (id, delivery) = (WebhookId(id), DeliveryId(delivery));
+    run(&state, move |c| webhook::redeliver(c, &user, id, delivery)).await?;
+    state.services.mail.wake();
+    Ok(HttpResponse::Accepted().json(json!({ "ok": true })))
+}
+
+/// POST /mail/inbound: one raw message (message/rfc822) from an HTTP mail relay that sends
+/// the shared secret in X-Kotae-Inbound-Secret; 202 with what became of it.
+pub async fn inbound_mail(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> ApiResult {
+    let Some(secret) = state.config.inbound_secret.as_deref() else {
+        return Err(AppError::NotFound.into());
+    };
+    let given = req
+        .headers()
+        .get("x-kotae-inbound-secret")
+        .map_or(&b""[..], |v| v.as_bytes());
+    // compared as digests: the time taken says nothing about the secret
+    if Sha256::digest(given) != Sha256::digest(secret.as_bytes()) {
+        return Err(AppError::Forbidden.into());
+    }
+    let mail = state.services.mail.clone();
+    let outcome = run(&state, move |c| mail_in::receive(c, &mail, &body)).await?;
+    state.services.mail.wake();
+    Ok(HttpResponse::Accepted().json(outcome))
+}
