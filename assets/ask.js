@@ -45,3 +45,20 @@
     timer = setTimeout(look, 300);
   });
 })();
+
+// Show only the details the chosen kind asks for (without this script all of them show,
+// each under its kind's heading, and the server takes those of the chosen kind).
+(function () {
+  "use strict";
+  var groups = document.querySelectorAll("fieldset[data-kind]");
+  var kinds = document.querySelectorAll("input[name=kind]");
+  if (!groups.length || !kinds.length) return;
+  function sync() {
+    var chosen = document.querySelector("input[name=kind]:checked");
+    groups.forEach(function (g) {
+      g.hidden = !chosen || g.getAttribute("data-kind") !== chosen.value;
+    });
+  }
+  kinds.forEach(function (k) { k.addEventListener("change", sync); });
+  sync();
+})();

@@ -325,6 +325,9 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/webhooks/{id}/deliveries", "get"),
         ("/webhooks/{id}/deliveries/{delivery_id}/redeliver", "post"),
         ("/mail/inbound", "post"),
+        ("/brands/{slug}/fields", "get"),
+        ("/brands/{slug}/fields", "post"),
+        ("/fields/{id}", "delete"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -242,13 +242,14 @@ pub async fn create_topic(
     let user = me.0.user;
     crate::authz::may_post(&user)?;
     service::count_post(&state.services, &user).await?;
-    let input = body.into_inner();
+    let (input, author) = (body.into_inner(), user.clone());
     let created = state
         .services
         .db
         .run(move |c| topics::post(c, &user, &slug, &input))
         .await?;
-    Ok(HttpResponse::Created().json(topic_json(&state.services, created.id, None).await?))
+    let shown = topic_json(&state.services, created.id, Some(author)).await?;
+    Ok(HttpResponse::Created().json(shown))
 }
 
 async fn topic_json(
@@ -262,7 +263,14 @@ async fn topic_json(
     let author =
         json!({ "username": page.author.username, "display_name": page.author.display_name });
     let replies = page.replies.iter().map(json::reply).collect();
-    Ok(json::topic(&page.topic, &page.brand.slug, author, replies))
+    let mut found = json::topic(&page.topic, &page.brand.slug, author, replies);
+    let fields: serde_json::Map<String, Value> = page
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), Value::from(f.value.as_str())))
+        .collect();
+    found["fields"] = Value::Object(fields);
+    Ok(found)
 }
 
 /// GET /topics/{id}

@@ -1,5 +1,5 @@
 //! Integrations: a brand's webhook endpoints, their delivery log and redelivery; replies
-//! by email from an HTTP mail relay.
+//! by email from an HTTP mail relay; the extra fields a brand asks for.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use super::staff::run;
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::model::{DeliveryId, WebhookId, webhook::Delivery};
+use crate::model::{DeliveryId, FieldId, WebhookId, webhook::Delivery};
+use crate::service::field::{self, FieldInput};
 use crate::service::mail_in;
 use crate::service::webhook::{self, WebhookInput};
 use crate::web::errors::ApiError;
@@ -112,4 +113,34 @@ pub async fn inbound_mail(
     let outcome = run(&state, move |c| mail_in::receive(c, &mail, &body)).await?;
     state.services.mail.wake();
     Ok(HttpResponse::Accepted().json(outcome))
+}
+
+/// GET /brands/{slug}/fields: what the brand asks for, per kind (anyone).
+pub async fn list_fields(state: web::Data<AppState>, slug: web::Path<String>) -> ApiResult {
+    let slug = slug.into_inner();
+    let (_, fields) = run(&state, move |c| field::list(c, &slug)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": fields })))
+}
+
+/// POST /brands/{slug}/fields (brand admins)
+pub async fn create_field(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    body: web::Json<FieldInput>,
+) -> ApiResult {
+    let (user, slug, input) = (me.0.user, slug.into_inner(), body.into_inner());
+    let created = run(&state, move |c| field::create(c, &user, &slug, &input)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// DELETE /fields/{id} (brand admins): the field and every topic's value of it.
+pub async fn delete_field(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> ApiResult {
+    let (user, id) = (me.0.user, FieldId(*id));
+    run(&state, move |c| field::delete(c, &user, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

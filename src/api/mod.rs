@@ -114,7 +114,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Webhooks and inbound mail.
+/// Webhooks, inbound mail and the brands' extra fields.
 fn integration_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/brands/{slug}/webhooks", web::get().to(integrations::list))
         .route(
@@ -130,6 +130,15 @@ fn integration_routes(cfg: &mut web::ServiceConfig) {
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             web::post().to(integrations::redeliver),
         )
+        .route(
+            "/brands/{slug}/fields",
+            web::get().to(integrations::list_fields),
+        )
+        .route(
+            "/brands/{slug}/fields",
+            web::post().to(integrations::create_field),
+        )
+        .route("/fields/{id}", web::delete().to(integrations::delete_field))
         .service(
             web::resource("/mail/inbound")
                 .app_data(web::PayloadConfig::new(crate::mail::inbound::INBOUND_MAX))

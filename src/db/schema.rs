@@ -437,6 +437,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    brand_fields (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        label -> Text,
+        private -> Bool,
+        required -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topic_fields (topic_id, field_id) {
+        topic_id -> BigInt,
+        field_id -> BigInt,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     inbound_mails (message_key) {
         message_key -> Text,
         user_id -> BigInt,
@@ -478,6 +499,7 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(topic_fields -> brand_fields (field_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
 diesel::joinable!(replies -> topics (topic_id));
@@ -536,4 +558,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     inbound_mails,
+    brand_fields,
+    topic_fields,
 );

@@ -257,6 +257,7 @@ fn post_thread(c: &mut DbConn, members: &[User], thread: &Thread) -> anyhow::Res
         body: thread.body.into(),
         product: thread.product.map(String::from),
         feeling: thread.feeling.map(String::from),
+        fields: Default::default(),
     };
     let topic = topics::post(c, &members[thread.author], thread.brand, &input).map_err(fail)?;
     let mut best: Option<ReplyId> = None;
@@ -296,6 +297,33 @@ fn post_thread(c: &mut DbConn, members: &[User], thread: &Thread) -> anyhow::Res
 
 /// Acme Printers as a company runs it: claimed, with an admin and a staff member, a response
 /// target, and one problem in progress with its timeline and an internal note.
+/// Acme Printers asks problems for the firmware version (public) and the order number
+/// (private); its latest problem gives both.
+fn demo_fields(
+    c: &mut DbConn,
+    brand: crate::model::BrandId,
+    problem: crate::model::TopicId,
+    at: chrono::NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    use crate::model::field::{self, NewField};
+    let mut values = vec![];
+    for (name, label, private, value) in [
+        ("firmware", "Firmware version", false, "2.4"),
+        ("order_number", "Order number", true, "AP-2026-0419"),
+    ] {
+        let row = NewField {
+            brand,
+            kind: "problem",
+            name,
+            label,
+            private,
+            required: false,
+        };
+        values.push((field::insert(c, &row, at)?, value.to_string()));
+    }
+    field::set_values(c, problem, &values)
+}
+
 fn staff_acme_printers(c: &mut DbConn, members: &[User]) -> anyhow::Result<()> {
     use crate::model::event::{self, EventKind};
     use crate::model::member::{self, Role};
@@ -318,6 +346,7 @@ fn staff_acme_printers(c: &mut DbConn, members: &[User]) -> anyhow::Result<()> {
         let Some(problem) = topic::list_page(c, &filter, Sort::Recent, 1, 0)?.pop() else {
             return Ok(());
         };
+        demo_fields(c, acme.id, problem.id, at)?;
         let assigned = json!({ "username": emi.username, "display_name": emi.display_name });
         topic::set_assignee(c, problem.id, Some(emi.id))?;
         event::insert(

@@ -58,5 +58,6 @@ id_type!(
     MonitorId,
     PendingReplyId,
     WebhookId,
-    DeliveryId
+    DeliveryId,
+    FieldId
 );

@@ -6,6 +6,7 @@ pub mod champion;
 pub mod claim;
 pub mod escalation;
 pub mod event;
+pub mod field;
 pub mod fix_answer;
 pub mod flag;
 pub mod follow;

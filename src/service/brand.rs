@@ -167,6 +167,18 @@ pub struct BrandView {
     pub response_times: Option<super::response_times::ResponseTimes>,
 }
 
+/// The ask page's brand: the brand page's view and the extra fields it asks for.
+pub struct AskView {
+    pub brand: BrandView,
+    pub fields: Vec<crate::model::field::Field>,
+}
+
+pub fn ask_view(c: &mut DbConn, slug: &str) -> AppResult<AskView> {
+    let brand = show(c, slug)?;
+    let fields = crate::model::field::of_brand(c, brand.brand.id)?;
+    Ok(AskView { brand, fields })
+}
+
 pub fn show(c: &mut DbConn, slug: &str) -> AppResult<BrandView> {
     let found = brand::find_by_slug(c, slug)?;
     let products = brand::products_of(c, found.id)?;

@@ -5,6 +5,7 @@ pub mod approval;
 pub mod brand;
 pub mod claim;
 pub mod escalation;
+pub mod field;
 pub mod fixed;
 pub mod incident;
 pub mod insights;

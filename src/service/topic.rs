@@ -42,6 +42,9 @@ pub struct NewTopicInput {
     pub product: Option<String>,
     #[serde(default)]
     pub feeling: Option<String>,
+    /// The brand's extra fields for this kind, by name.
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 /// Opens a topic in a brand's community; the author follows it from then on.
@@ -100,6 +103,12 @@ pub fn post(
         },
         None => None,
     };
+    let field_values = match kind {
+        Some(k) => {
+            super::field::checked_values(c, found.id, k.as_str(), &input.fields, &mut errors)?
+        }
+        None => vec![],
+    };
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
@@ -125,6 +134,7 @@ pub fn post(
             },
         )?;
         follow::set(c, id, me.id, true, at)?;
+        crate::model::field::set_values(c, id, &field_values)?;
         brand::touch(c, found.id, at, 1)?;
         crate::model::search_change::record(c, id, at)?;
         let created = topic::find(c, id)?;
@@ -428,6 +438,8 @@ pub struct TopicPage {
     pub viewer: Option<ViewerFlags>,
     /// The people on the page who hold the brand's champion badge.
     pub brand_champions: Vec<UserId>,
+    /// The brand's extra fields this viewer may see.
+    pub fields: Vec<crate::model::field::FieldValue>,
 }
 
 /// What only the brand's staff see on a topic page.
@@ -509,7 +521,9 @@ pub fn page(c: &mut DbConn, id: TopicId, viewer: Option<&User>) -> AppResult<Top
     } else {
         None
     };
+    let fields = super::field::visible_values(c, &found, viewer, access.staff())?;
     Ok(TopicPage {
+        fields,
         access,
         events,
         staff,

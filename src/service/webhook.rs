@@ -259,6 +259,8 @@ fn topic_data(c: &mut DbConn, topic: &Topic) -> AppResult<Value> {
     let brand_row = brand::find(c, topic.brand_id)?;
     let author = user::find(c, topic.author_id)?;
     let path = crate::web::topics::topic_url(&brand_row.slug, topic.id, &topic.title);
+    // the brand's own systems: private details included, as its staff see them
+    let fields = super::field::all_values(c, topic.id)?;
     Ok(json!({
         "id": topic.id,
         "brand": brand_row.slug,
@@ -267,6 +269,7 @@ fn topic_data(c: &mut DbConn, topic: &Topic) -> AppResult<Value> {
         "status": topic.status,
         "title": topic.title,
         "author": author.username,
+        "fields": fields,
         "url": link(&path),
         "created_at": topic.created_at,
     }))

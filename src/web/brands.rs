@@ -13,6 +13,7 @@ use crate::api::communities::{parse_sort, topic_filter};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::model::brand;
+use crate::model::field::Field;
 use crate::model::topic::{self, Filter, Sort};
 use crate::model::topic_status::{Feeling, Kind};
 use crate::service;
@@ -21,6 +22,7 @@ use crate::service::topic::{self as topics, NewTopicInput};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Deserialize)]
 pub struct HomeQuery {
@@ -244,7 +246,7 @@ pub async fn show_ask(
     let view = state
         .services
         .db
-        .run(move |c| brands::show(c, &slug))
+        .run(move |c| brands::ask_view(c, &slug))
         .await?;
     let kind = query
         .kind
@@ -263,7 +265,7 @@ pub async fn show_ask(
 
 async fn ask_page(
     req: &HttpRequest,
-    view: &brands::BrandView,
+    view: &brands::AskView,
     form: &serde_json::Value,
     errors: &[crate::error::FieldError],
     status: StatusCode,
@@ -273,7 +275,7 @@ async fn ask_page(
 
 async fn ask_page_with(
     req: &HttpRequest,
-    view: &brands::BrandView,
+    view: &brands::AskView,
     form: &serde_json::Value,
     errors: &[crate::error::FieldError],
     status: StatusCode,
@@ -282,7 +284,8 @@ async fn ask_page_with(
     let mut page = Page::new(req, "ask.title").await?;
     page.insert("similar", &similar.unwrap_or_default());
     page.insert("checked", &similar.is_some());
-    page.insert("brand", view);
+    page.insert("brand", &view.brand);
+    page.insert("field_groups", &field_groups(&view.fields, form));
     page.insert("form", form);
     page.insert("kinds", &Kind::ALL.map(Kind::as_str));
     page.insert(
@@ -291,6 +294,36 @@ async fn ask_page_with(
     );
     page.insert_errors(errors);
     page.render_with_status(req, "brands/ask.html", status)
+}
+
+/// The brand's extra fields by kind, for the kinds that have any, with what was typed.
+fn field_groups(fields: &[Field], form: &serde_json::Value) -> Vec<serde_json::Value> {
+    Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| fields.iter().any(|f| f.kind == *k))
+        .map(|kind| {
+            let of_kind: Vec<serde_json::Value> = fields
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| {
+                    let input = format!("field.{kind}.{}", f.name);
+                    let value = form["fields"][&input].as_str().unwrap_or("");
+                    serde_json::json!({ "field": f, "input": input, "value": value })
+                })
+                .collect();
+            serde_json::json!({ "kind": kind, "fields": of_kind })
+        })
+        .collect()
+}
+
+/// The values typed for `kind`'s fields (inputs named field.KIND.NAME), by name.
+fn typed_fields(extra: &HashMap<String, String>, kind: &str) -> BTreeMap<String, String> {
+    let prefix = format!("field.{kind}.");
+    extra
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -308,6 +341,9 @@ pub struct AskForm {
     /// "check": show similar topics instead of posting (the page without JavaScript).
     #[serde(default)]
     step: String,
+    /// The brand's extra fields, field.KIND.NAME.
+    #[serde(flatten)]
+    extra: HashMap<String, String>,
 }
 
 pub async fn ask(
@@ -326,11 +362,12 @@ pub async fn ask(
             .db
             .run(move |c| {
                 let similar = crate::service::search::similar(c, &index, &slug, &title)?;
-                Ok((brands::show(c, &slug)?, similar))
+                Ok((brands::ask_view(c, &slug)?, similar))
             })
             .await?;
         let values = serde_json::json!({
             "kind": form.kind, "title": form.title, "body": form.body, "product": form.product, "feeling": form.feeling,
+            "fields": form.extra,
         });
         return ask_page_with(&req, &view, &values, &[], StatusCode::OK, Some(&similar)).await;
     }
@@ -342,6 +379,7 @@ pub async fn ask(
         body: form.body.clone(),
         product: Some(form.product.clone()),
         feeling: Some(form.feeling.clone()),
+        fields: typed_fields(&form.extra, form.kind.trim()),
     };
     let brand_slug = slug.into_inner();
     let target = brand_slug.clone();
@@ -361,10 +399,11 @@ pub async fn ask(
             let view = state
                 .services
                 .db
-                .run(move |c| brands::show(c, &brand_slug))
+                .run(move |c| brands::ask_view(c, &brand_slug))
                 .await?;
             let values = serde_json::json!({
                 "kind": form.kind, "title": form.title, "body": form.body, "product": form.product, "feeling": form.feeling,
+                "fields": form.extra,
             });
             ask_page(
                 &req,

@@ -10,6 +10,7 @@ pub mod client;
 pub mod errors;
 pub mod escalations;
 pub mod feeds;
+pub mod fields;
 pub mod fixed;
 pub mod forms;
 pub mod insights;
@@ -202,6 +203,9 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/insights", web::get().to(insights::show_site))
         .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
+        .route("/brands/{slug}/fields", web::get().to(fields::show))
+        .route("/brands/{slug}/fields", web::post().to(fields::create))
+        .route("/fields/{id}/delete", web::post().to(fields::delete))
         .route("/brands/{slug}/webhooks", web::get().to(webhooks::show))
         .route("/brands/{slug}/webhooks", web::post().to(webhooks::create))
         .route("/webhooks/{id}", web::get().to(webhooks::log))

@@ -137,6 +137,7 @@ async fn render_topic(
     );
     page.insert("brand", &data.brand);
     page.insert("product", &data.product);
+    page.insert("fields", &data.fields);
     page.insert("author", &data.author);
     page.insert("author_champion", &rule.is_champion(author_points));
     page.insert(

@@ -1,3 +1,5 @@
+DROP TABLE topic_fields;
+DROP TABLE brand_fields;
 DROP TABLE inbound_mails;
 ALTER TABLE outbox_emails DROP COLUMN reply_to;
 DROP TABLE webhook_deliveries;

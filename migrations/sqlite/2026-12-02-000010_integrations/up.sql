@@ -40,3 +40,23 @@ CREATE TABLE inbound_mails (
     topic_id BIGINT NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
     received_at TIMESTAMP NOT NULL
 );
+
+-- Extra details a brand asks for per kind of topic (product version, order number, device);
+-- a private one is seen by the topic's author and the brand's staff only.
+CREATE TABLE brand_fields (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    brand_id BIGINT NOT NULL REFERENCES brands (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    private BOOLEAN NOT NULL DEFAULT 0,
+    required BOOLEAN NOT NULL DEFAULT 0,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (brand_id, kind, name)
+);
+CREATE TABLE topic_fields (
+    topic_id BIGINT NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    field_id BIGINT NOT NULL REFERENCES brand_fields (id) ON DELETE CASCADE,
+    value TEXT NOT NULL,
+    PRIMARY KEY (topic_id, field_id)
+);
