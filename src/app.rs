@@ -166,6 +166,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         retry_base: std::time::Duration::from_secs(config.webhook_retry_secs),
     };
     let hooks_task = actix_web::rt::spawn(hooks.run(stopped.clone()));
+    let poller = crate::jobs::feeds::FeedPoller {
+        db: db.clone(),
+        client: crate::outbound::Client::new(config.webhook_allow_private),
+        every: std::time::Duration::from_secs(config.feed_interval_secs),
+    };
+    let poller_task = actix_web::rt::spawn(poller.run(stopped.clone()));
     let sender_task = actix_web::rt::spawn(sender.run(stopped));
 
     let config = Arc::new(config);
@@ -229,6 +235,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = views_task.await;
     let _ = sender_task.await;
     let _ = hooks_task.await;
+    let _ = poller_task.await;
     let _ = janitor_task.await;
     Ok(())
 }

@@ -91,7 +91,7 @@ const SETTINGS: &[Setting] = &[
     },
     Setting {
         env: "KOTAE_FEED_INTERVAL",
-        accepts: "seconds, from 30 to 86400",
+        accepts: "seconds, from 1 to 86400",
     },
     Setting {
         env: "KOTAE_WORKERS",
@@ -218,7 +218,7 @@ impl Config {
             sources.checked("KOTAE_WEBHOOK_ALLOW_PRIVATE", "false", |v| {
                 matches!(v, "true" | "false")
             })? == "true";
-        let feed_interval_secs = sources.number("KOTAE_FEED_INTERVAL", 300, 30..=86_400)?;
+        let feed_interval_secs = sources.number("KOTAE_FEED_INTERVAL", 300, 1..=86_400)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let workers = sources.number("KOTAE_WORKERS", cores, 1..=256)? as usize;
         let db_pool_size =

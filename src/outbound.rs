@@ -1,4 +1,4 @@
-//! Requests to other people's servers (webhook endpoints): bounded in time and size, no
+//! Requests to other people's servers (webhook endpoints, external feeds): bounded in time and size, no
 //! redirects, no proxy, and no connection to a loopback, private, link-local or otherwise
 //! internal address unless the operator allows it (KOTAE_WEBHOOK_ALLOW_PRIVATE). The check
 //! sits in the resolver the client connects through, so a name that resolves to a public
@@ -116,6 +116,18 @@ impl Resolver for PublicOnly {
     }
 }
 
+/// What a server said about a document last time, for a conditional GET.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+pub enum Fetched {
+    NotModified,
+    Body(Vec<u8>, Validators),
+}
+
 /// A client for calls out; cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -131,7 +143,7 @@ impl Client {
             .http_status_as_error(false)
             .proxy(None)
             .max_response_header_size(MAX_RESPONSE_HEADERS)
-            .user_agent("Kotae-Webhooks/1")
+            .user_agent("Kotae/1 (webhooks and feed reader)")
             .build();
         let agent = if allow_private {
             ureq::Agent::with_parts(config, DefaultConnector::new(), DefaultResolver::default())
@@ -139,6 +151,53 @@ impl Client {
             ureq::Agent::with_parts(config, DefaultConnector::new(), PublicOnly)
         };
         Client { agent }
+    }
+
+    /// GETs a feed, conditionally when validators of the last answer are known; at most
+    /// `max` bytes of body. Blocking.
+    pub fn get_feed(
+        &self,
+        url: &str,
+        validators: &Validators,
+        max: u64,
+    ) -> Result<Fetched, String> {
+        let mut request = self.agent.get(url).header(
+            "accept",
+            "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5",
+        );
+        if let Some(etag) = &validators.etag {
+            request = request.header("if-none-match", etag.as_str());
+        }
+        if let Some(modified) = &validators.last_modified {
+            request = request.header("if-modified-since", modified.as_str());
+        }
+        let response = request.call().map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        if status == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        if !(200..300).contains(&status) {
+            return Err(format!("the feed answered {status}"));
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| v.len() <= 200)
+                .map(String::from)
+        };
+        let fresh = Validators {
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+        };
+        let body = response
+            .into_body()
+            .with_config()
+            .limit(max)
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
+        Ok(Fetched::Body(body, fresh))
     }
 
     /// POSTs a JSON body; the answer's status code, or why there was none. Blocking.

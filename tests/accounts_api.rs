@@ -328,6 +328,12 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/brands/{slug}/fields", "get"),
         ("/brands/{slug}/fields", "post"),
         ("/fields/{id}", "delete"),
+        ("/brands/{slug}/feeds", "get"),
+        ("/brands/{slug}/feeds", "post"),
+        ("/feeds/{id}", "delete"),
+        ("/brands/{slug}/voices", "get"),
+        ("/voices/{id}/topic", "post"),
+        ("/voices/{id}/dismiss", "post"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

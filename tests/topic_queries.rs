@@ -70,8 +70,9 @@ fn the_topic_page_issues_the_same_few_queries_for_1_or_200_replies() {
         queries_for_page(&app, large, "alice"),
     );
     assert_eq!(one, two_hundred, "no query per reply");
+    // 12 since the topic's extra details (private details, issue 12) are read with it
     assert!(
-        (5..=11).contains(&two_hundred),
+        (5..=12).contains(&two_hundred),
         "the topic page takes {two_hundred} queries"
     );
 }

@@ -1,5 +1,6 @@
 //! Integrations: a brand's webhook endpoints, their delivery log and redelivery; replies
-//! by email from an HTTP mail relay; the extra fields a brand asks for.
+//! by email from an HTTP mail relay; the extra fields a brand asks for; external feeds and
+//! the voices inbox.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -8,9 +9,10 @@ use sha2::{Digest, Sha256};
 use super::staff::run;
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::model::{DeliveryId, FieldId, WebhookId, webhook::Delivery};
+use crate::model::{DeliveryId, FeedId, FieldId, VoiceId, WebhookId, webhook::Delivery};
 use crate::service::field::{self, FieldInput};
 use crate::service::mail_in;
+use crate::service::voice::{self, ToTopicInput};
 use crate::service::webhook::{self, WebhookInput};
 use crate::web::errors::ApiError;
 use crate::web::session::CurrentUser;
@@ -143,4 +145,92 @@ pub async fn delete_field(
     let (user, id) = (me.0.user, FieldId(*id));
     run(&state, move |c| field::delete(c, &user, id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Deserialize)]
+pub struct FeedBody {
+    #[serde(default)]
+    url: String,
+}
+
+/// GET /brands/{slug}/feeds (brand staff)
+pub async fn list_feeds(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> ApiResult {
+    let (user, slug) = (me.0.user, slug.into_inner());
+    let (_, feeds) = run(&state, move |c| voice::feeds(c, &user, &slug)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": feeds })))
+}
+
+/// POST /brands/{slug}/feeds (brand staff): 201, and it is read at once.
+pub async fn add_feed(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    body: web::Json<FeedBody>,
+) -> ApiResult {
+    let (user, slug) = (me.0.user, slug.into_inner());
+    let url =
+        webhook::checked_url(body.into_inner().url, state.config.webhook_allow_private).await?;
+    let added = run(&state, move |c| voice::add_feed(c, &user, &slug, url)).await?;
+    Ok(HttpResponse::Created().json(added))
+}
+
+/// DELETE /feeds/{id} (brand staff)
+pub async fn delete_feed(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> ApiResult {
+    let (user, id) = (me.0.user, FeedId(*id));
+    run(&state, move |c| voice::delete_feed(c, &user, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Deserialize)]
+pub struct InboxQuery {
+    state: Option<String>,
+}
+
+/// GET /brands/{slug}/voices?state=new|done (brand staff)
+pub async fn voices(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    query: web::Query<InboxQuery>,
+) -> ApiResult {
+    let (user, slug) = (me.0.user, slug.into_inner());
+    let wanted = query.into_inner().state.unwrap_or_default();
+    let (_, items) = run(&state, move |c| voice::inbox(c, &user, &slug, &wanted)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// POST /voices/{id}/topic (brand staff): 201 with the new topic.
+pub async fn voice_to_topic(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    body: Option<web::Json<ToTopicInput>>,
+) -> ApiResult {
+    let (user, id) = (me.0.user, VoiceId(*id));
+    let input = body.map(web::Json::into_inner).unwrap_or_default();
+    let (found_brand, created) =
+        run(&state, move |c| voice::to_topic(c, &user, id, &input)).await?;
+    let url = crate::web::topics::topic_url(&found_brand.slug, created.id, &created.title);
+    Ok(HttpResponse::Created().json(
+        json!({ "id": created.id, "title": created.title, "kind": created.kind, "url": url }),
+    ))
+}
+
+/// POST /voices/{id}/dismiss (brand staff)
+pub async fn dismiss_voice(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> ApiResult {
+    let (user, id) = (me.0.user, VoiceId(*id));
+    let done = run(&state, move |c| voice::dismiss(c, &user, id)).await?;
+    Ok(HttpResponse::Ok().json(done))
 }

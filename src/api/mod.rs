@@ -114,7 +114,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Webhooks, inbound mail and the brands' extra fields.
+/// Webhooks, inbound mail, the brands' extra fields, external feeds and voices.
 fn integration_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/brands/{slug}/webhooks", web::get().to(integrations::list))
         .route(
@@ -139,6 +139,24 @@ fn integration_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(integrations::create_field),
         )
         .route("/fields/{id}", web::delete().to(integrations::delete_field))
+        .route(
+            "/brands/{slug}/feeds",
+            web::get().to(integrations::list_feeds),
+        )
+        .route(
+            "/brands/{slug}/feeds",
+            web::post().to(integrations::add_feed),
+        )
+        .route("/feeds/{id}", web::delete().to(integrations::delete_feed))
+        .route("/brands/{slug}/voices", web::get().to(integrations::voices))
+        .route(
+            "/voices/{id}/topic",
+            web::post().to(integrations::voice_to_topic),
+        )
+        .route(
+            "/voices/{id}/dismiss",
+            web::post().to(integrations::dismiss_voice),
+        )
         .service(
             web::resource("/mail/inbound")
                 .app_data(web::PayloadConfig::new(crate::mail::inbound::INBOUND_MAX))

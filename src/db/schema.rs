@@ -458,6 +458,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    brand_feeds (id) {
+        id -> BigInt,
+        brand_id -> BigInt,
+        url -> Text,
+        title -> Text,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        next_poll_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        failures -> Integer,
+        last_error -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    voices (id) {
+        id -> BigInt,
+        feed_id -> BigInt,
+        brand_id -> BigInt,
+        guid -> Text,
+        title -> Text,
+        summary -> Text,
+        link -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        matched -> Text,
+        state -> Text,
+        topic_id -> Nullable<BigInt>,
+        found_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     inbound_mails (message_key) {
         message_key -> Text,
         user_id -> BigInt,
@@ -500,6 +536,7 @@ diesel::table! {
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(topic_fields -> brand_fields (field_id));
+diesel::joinable!(voices -> brand_feeds (feed_id));
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(topics -> brands (brand_id));
 diesel::joinable!(replies -> topics (topic_id));
@@ -560,4 +597,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_mails,
     brand_fields,
     topic_fields,
+    brand_feeds,
+    voices,
 );

@@ -1,6 +1,7 @@
 //! Background tasks that run inside `kotae serve` (the mail sender lives in mail/).
 
 pub mod escalations;
+pub mod feeds;
 pub mod follower_mail;
 pub mod janitor;
 pub mod views;

@@ -59,5 +59,7 @@ id_type!(
     PendingReplyId,
     WebhookId,
     DeliveryId,
-    FieldId
+    FieldId,
+    FeedId,
+    VoiceId
 );

@@ -6,6 +6,7 @@ pub mod champion;
 pub mod claim;
 pub mod escalation;
 pub mod event;
+pub mod feed;
 pub mod field;
 pub mod fix_answer;
 pub mod flag;
@@ -30,6 +31,7 @@ pub mod session;
 pub mod topic;
 pub mod topic_status;
 pub mod user;
+pub mod voice;
 pub mod webhook;
 
 pub use ids::*;

@@ -39,6 +39,26 @@ impl Parsed {
     }
 }
 
+/// Whether `text` (an item from outside the communities, such as a review) holds the
+/// query: every clause's terms (a phrase's words in any order) and no excluded clause's.
+/// Filters (brand:, kind:…) name what such items do not have, so they are not applied.
+pub fn matches_text(parsed: &Parsed, text: &str) -> bool {
+    if parsed.must.is_empty() {
+        return false;
+    }
+    let have: std::collections::HashSet<String> =
+        analyzer::terms(&mut analyzer::index_analyzer(), text)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+    let mut query = analyzer::query_analyzer();
+    let mut holds = |clause: &str| {
+        let terms = analyzer::terms(&mut query, clause);
+        !terms.is_empty() && terms.iter().all(|(_, t)| have.contains(t))
+    };
+    parsed.must.iter().all(|c| holds(c)) && !parsed.must_not.iter().any(|c| holds(c))
+}
+
 /// Reads a query; never fails.
 pub fn parse(text: &str) -> Parsed {
     let text: String = text

@@ -20,6 +20,7 @@ pub mod staff;
 pub mod topic;
 pub mod validate;
 pub mod verification;
+pub mod voice;
 pub mod webhook;
 pub mod workflow;
 

@@ -46,8 +46,14 @@ fn link(path: &str) -> String {
     format!("{}{path}", BASE_URL.get().map_or("", String::as_str))
 }
 
-/// A URL that passed `checked_url`: the only way to a new endpoint.
+/// A URL that passed `checked_url`: the only way to a new endpoint or feed.
 pub struct CheckedUrl(String);
+
+impl CheckedUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Checks an endpoint's URL off the async threads (it resolves the host).
 pub async fn checked_url(raw: String, allow_private: bool) -> AppResult<CheckedUrl> {

@@ -24,6 +24,7 @@ pub mod session;
 pub mod staff;
 pub mod templates;
 pub mod topics;
+pub mod voices;
 pub mod webhooks;
 pub mod workflow;
 
@@ -203,6 +204,10 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/insights", web::get().to(insights::show_site))
         .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
+        .route("/brands/{slug}/voices", web::get().to(voices::show))
+        .route("/brands/{slug}/feeds", web::post().to(voices::add_feed))
+        .route("/feeds/{id}/delete", web::post().to(voices::delete_feed))
+        .route("/voices/{id}", web::post().to(voices::decide))
         .route("/brands/{slug}/fields", web::get().to(fields::show))
         .route("/brands/{slug}/fields", web::post().to(fields::create))
         .route("/fields/{id}/delete", web::post().to(fields::delete))

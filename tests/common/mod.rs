@@ -8,6 +8,7 @@
 )]
 
 pub mod browser;
+pub mod feed_server;
 pub mod html_safety;
 pub mod receiver;
 pub mod smtp;

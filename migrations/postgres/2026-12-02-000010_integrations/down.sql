@@ -1,3 +1,5 @@
+DROP TABLE voices;
+DROP TABLE brand_feeds;
 DROP TABLE topic_fields;
 DROP TABLE brand_fields;
 DROP TABLE inbound_mails;

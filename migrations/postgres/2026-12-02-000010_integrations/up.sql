@@ -60,3 +60,40 @@ CREATE TABLE topic_fields (
     value TEXT NOT NULL,
     PRIMARY KEY (topic_id, field_id)
 );
+
+-- Listening outside: external feeds a brand watches; items matching its monitors become
+-- voices in its staff's inbox, once each (unique per feed and item id).
+CREATE TABLE brand_feeds (
+    id BIGSERIAL PRIMARY KEY,
+    brand_id BIGINT NOT NULL REFERENCES brands (id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    etag TEXT,
+    last_modified TEXT,
+    next_poll_at TIMESTAMP NOT NULL,
+    locked_until TIMESTAMP,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_by BIGINT NOT NULL REFERENCES users (id),
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (brand_id, url)
+);
+CREATE INDEX brand_feeds_due ON brand_feeds (next_poll_at);
+CREATE TABLE voices (
+    id BIGSERIAL PRIMARY KEY,
+    feed_id BIGINT NOT NULL REFERENCES brand_feeds (id) ON DELETE CASCADE,
+    brand_id BIGINT NOT NULL REFERENCES brands (id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    link TEXT,
+    published_at TIMESTAMP,
+    matched TEXT NOT NULL,
+    state TEXT NOT NULL,
+    topic_id BIGINT REFERENCES topics (id) ON DELETE SET NULL,
+    found_at TIMESTAMP NOT NULL,
+    decided_by BIGINT REFERENCES users (id),
+    decided_at TIMESTAMP,
+    UNIQUE (feed_id, guid)
+);
+CREATE INDEX voices_inbox ON voices (brand_id, state, id);
