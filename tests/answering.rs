@@ -795,3 +795,93 @@ fn a_handover_note_reaches_the_new_assignee_and_stays_with_the_staff() {
     );
     assert_eq!(status, 422, "notes have a size limit");
 }
+
+#[test]
+fn bad_notices_review_dates_and_spike_rules_get_422_and_change_nothing() {
+    let app = TestApp::start();
+    let co = company(&app);
+    let refused = |who: &Member, method: &str, path: &str, body: Value, field: &str| {
+        let (status, answer) = app.as_member(who, method, path, body.clone());
+        assert_eq!(status, 422, "{path} {body}: {answer}");
+        assert_eq!(answer["errors"][0]["field"], field, "{answer}");
+    };
+    refused(
+        &co.staff,
+        "PUT",
+        "/api/v1/brands/acme/notice",
+        json!({ "body": "x".repeat(501) }),
+        "body",
+    );
+    refused(
+        &co.staff,
+        "PUT",
+        "/api/v1/brands/acme/notice",
+        json!({ "body": "   " }),
+        "body",
+    );
+    let brand = api(&app, &co.asker, "GET", "/api/v1/brands/acme", Value::Null);
+    assert_eq!(brand["notice"], Value::Null, "no notice pinned");
+
+    let official = api(
+        &app,
+        &co.staff,
+        "POST",
+        &format!("/api/v1/topics/{}/replies", co.topic),
+        json!({ "body": "Hold the power button for ten seconds." }),
+    )["id"]
+        .clone();
+    let verification = format!("/api/v1/replies/{official}/verification");
+    for review_on in ["not a date", "2026-02-30", "2099-01-01"] {
+        refused(
+            &co.staff,
+            "PUT",
+            &verification,
+            json!({ "verified_version": "5.0", "review_on": review_on }),
+            "review_on",
+        );
+    }
+    let shown = api(
+        &app,
+        &co.asker,
+        "GET",
+        &format!("/api/v1/topics/{}", co.topic),
+        Value::Null,
+    );
+    let reply = shown["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == co.reply)
+        .cloned()
+        .unwrap();
+    assert_eq!(reply["verified_version"], Value::Null, "{reply}");
+
+    let rules = "/api/v1/brands/acme/escalation-rules";
+    let before = api(&app, &co.admin, "GET", rules, Value::Null);
+    refused(
+        &co.admin,
+        "PUT",
+        rules,
+        json!({ "spike_me_toos": -1 }),
+        "spike_me_toos",
+    );
+    refused(
+        &co.admin,
+        "PUT",
+        rules,
+        json!({ "spike_me_toos": 1_000_000 }),
+        "spike_me_toos",
+    );
+    refused(
+        &co.admin,
+        "PUT",
+        rules,
+        json!({ "spike_minutes": 0 }),
+        "spike_minutes",
+    );
+    assert_eq!(
+        api(&app, &co.admin, "GET", rules, Value::Null),
+        before,
+        "rules unchanged"
+    );
+}

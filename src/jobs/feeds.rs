@@ -17,7 +17,8 @@ use crate::outbound::{self, Fetched, Validators};
 use crate::service::voice;
 
 const FEED_MAX: u64 = 2 * 1024 * 1024;
-const LEASE: Duration = Duration::from_secs(60);
+/// Covers a whole batch of slow feeds (each read is bounded by the client's 10 s).
+const LEASE: Duration = Duration::from_secs(180);
 const BATCH: i64 = 10;
 const MAX_WAIT: chrono::Duration = chrono::Duration::hours(24);
 /// Even with a long interval, look for newly added feeds this often.

@@ -31,7 +31,7 @@ async fn list_page(
     page.insert("events", &EVENTS);
     page.insert(
         "form",
-        &serde_json::json!({ "events": [], "format": "standard" }),
+        &serde_json::json!({ "events": EVENTS, "format": "standard" }),
     );
     Ok(page)
 }
