@@ -334,6 +334,8 @@ fn openapi_document_lists_every_operation_of_the_contract() {
         ("/brands/{slug}/voices", "get"),
         ("/voices/{id}/topic", "post"),
         ("/voices/{id}/dismiss", "post"),
+        ("/brands/{slug}/widget", "get"),
+        ("/brands/{slug}/widget", "put"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -228,6 +228,8 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         "/brands/acme-printers/webhooks|signed-in",
         "/brands/acme-printers/fields|signed-in",
         "/brands/acme-printers/voices|signed-in",
+        "/brands/acme-printers/widget?title=Printer+setup|anonymous",
+        "/brands/acme-printers/widget?q=printer|signed-in",
         "/brands/acme-printers/ask?kind=problem|signed-in",
         hook_log.as_str(),
         solved_page.as_str(),

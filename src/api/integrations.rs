@@ -14,6 +14,7 @@ use crate::service::field::{self, FieldInput};
 use crate::service::mail_in;
 use crate::service::voice::{self, ToTopicInput};
 use crate::service::webhook::{self, WebhookInput};
+use crate::service::widget::{self, OriginsInput};
 use crate::web::errors::ApiError;
 use crate::web::session::CurrentUser;
 
@@ -233,4 +234,40 @@ pub async fn dismiss_voice(
     let (user, id) = (me.0.user, VoiceId(*id));
     let done = run(&state, move |c| voice::dismiss(c, &user, id)).await?;
     Ok(HttpResponse::Ok().json(done))
+}
+
+/// GET /brands/{slug}/widget (brand staff): the sites allowed to embed it, and the tag.
+pub async fn widget_settings(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> ApiResult {
+    let (user, slug) = (me.0.user, slug.into_inner());
+    let (found, origins) = run(&state, move |c| widget::origins(c, &user, &slug)).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "origins": origins, "snippet": snippet(&state, &found.slug) })))
+}
+
+/// PUT /brands/{slug}/widget (brand admins): {origins: ["https://www.example.com"]}
+pub async fn set_widget_origins(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+    body: web::Json<OriginsInput>,
+) -> ApiResult {
+    let (user, slug, input) = (me.0.user, slug.into_inner(), body.into_inner());
+    let shown = slug.clone();
+    let origins = run(&state, move |c| {
+        widget::set_origins(c, &user, &slug, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "origins": origins, "snippet": snippet(&state, &shown) })))
+}
+
+/// The tag a brand pastes into its pages.
+pub fn snippet(state: &AppState, slug: &str) -> String {
+    format!(
+        "<script src=\"{}/widget.js\" data-brand=\"{slug}\" async></script>",
+        state.base_url
+    )
 }

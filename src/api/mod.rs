@@ -150,6 +150,14 @@ fn integration_routes(cfg: &mut web::ServiceConfig) {
         .route("/feeds/{id}", web::delete().to(integrations::delete_feed))
         .route("/brands/{slug}/voices", web::get().to(integrations::voices))
         .route(
+            "/brands/{slug}/widget",
+            web::get().to(integrations::widget_settings),
+        )
+        .route(
+            "/brands/{slug}/widget",
+            web::put().to(integrations::set_widget_origins),
+        )
+        .route(
             "/voices/{id}/topic",
             web::post().to(integrations::voice_to_topic),
         )

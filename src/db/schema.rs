@@ -494,6 +494,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    brand_widgets (brand_id) {
+        brand_id -> BigInt,
+        origins -> Text,
+    }
+}
+
+diesel::table! {
     inbound_mails (message_key) {
         message_key -> Text,
         user_id -> BigInt,
@@ -599,4 +606,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_fields,
     brand_feeds,
     voices,
+    brand_widgets,
 );

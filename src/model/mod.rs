@@ -33,6 +33,7 @@ pub mod topic_status;
 pub mod user;
 pub mod voice;
 pub mod webhook;
+pub mod widget;
 
 pub use ids::*;
 

@@ -22,6 +22,7 @@ pub mod validate;
 pub mod verification;
 pub mod voice;
 pub mod webhook;
+pub mod widget;
 pub mod workflow;
 
 use std::net::IpAddr;

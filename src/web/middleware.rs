@@ -76,6 +76,15 @@ async fn respond(
         headers.insert(header::HeaderName::from_static("x-request-id"), value);
     }
     set_security_headers(headers, secure);
+    let framed_by = res
+        .response()
+        .extensions()
+        .get::<super::widget::FrameAncestors>()
+        .cloned();
+    if let Some(super::widget::FrameAncestors(sites)) = framed_by {
+        allow_framing_by(res.headers_mut(), &sites);
+    }
+    let headers = res.headers_mut();
     if !headers.contains_key(header::CACHE_CONTROL) {
         let policy = if status.as_u16() >= 400 || had_credentials {
             "private, no-store"
@@ -121,6 +130,23 @@ fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap, secure
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
+    }
+}
+
+/// The widget's panel: framed by the brand's own sites, and by no one when it lists none.
+fn allow_framing_by(headers: &mut actix_web::http::header::HeaderMap, sites: &[String]) {
+    let ancestors = if sites.is_empty() {
+        "'none'".to_string()
+    } else {
+        sites.join(" ")
+    };
+    let policy = CSP.replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors {ancestors}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        headers.remove(header::X_FRAME_OPTIONS);
     }
 }
 

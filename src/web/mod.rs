@@ -26,6 +26,7 @@ pub mod templates;
 pub mod topics;
 pub mod voices;
 pub mod webhooks;
+pub mod widget;
 pub mod workflow;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -204,6 +205,13 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/insights", web::get().to(insights::show_site))
         .route("/brands/{slug}/queue", web::get().to(staff::show_queue))
+        .route("/brands/{slug}/widget", web::get().to(widget::show))
+        .route("/brands/{slug}/widget", web::post().to(widget::ask))
+        .route(
+            "/brands/{slug}/team/widget",
+            web::post().to(widget::set_origins),
+        )
+        .route("/widget.js", web::get().to(widget::loader))
         .route("/brands/{slug}/voices", web::get().to(voices::show))
         .route("/brands/{slug}/feeds", web::post().to(voices::add_feed))
         .route("/feeds/{id}/delete", web::post().to(voices::delete_feed))

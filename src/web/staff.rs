@@ -220,7 +220,7 @@ pub async fn show_team(
     slug: web::Path<String>,
 ) -> PageResult {
     let user = me.0.user;
-    let (found, members, saved, access, (rules, notifications)) = state
+    let (found, members, saved, access, (rules, notifications, origins)) = state
         .services
         .db
         .run(move |c| {
@@ -229,7 +229,8 @@ pub async fn show_team(
             let access = crate::authz::access(c, found.id, Some(&user))?;
             let (_, rules) = crate::service::escalation::rules(c, &user, &slug)?;
             let modes = crate::model::notification::modes(c, user.id)?;
-            Ok((found, members, saved, access, (rules, modes)))
+            let origins = crate::model::widget::origins(c, found.id)?;
+            Ok((found, members, saved, access, (rules, modes, origins)))
         })
         .await?;
     let mut page = Page::new(&req, "team.title").await?;
@@ -243,6 +244,8 @@ pub async fn show_team(
     page.insert("members", &members);
     page.insert("saved_replies", &saved);
     page.insert("is_admin", &access.admin());
+    page.insert("widget_origins", &origins);
+    page.insert("base_url", &state.base_url);
     page.render(&req, "staff/team.html")
 }
 

@@ -1,3 +1,4 @@
+DROP TABLE brand_widgets;
 DROP TABLE voices;
 DROP TABLE brand_feeds;
 DROP TABLE topic_fields;

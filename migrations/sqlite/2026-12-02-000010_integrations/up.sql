@@ -97,3 +97,9 @@ CREATE TABLE voices (
     UNIQUE (feed_id, guid)
 );
 CREATE INDEX voices_inbox ON voices (brand_id, state, id);
+
+-- The feedback widget: the sites (origins) a brand lets embed it, space-separated.
+CREATE TABLE brand_widgets (
+    brand_id BIGINT PRIMARY KEY REFERENCES brands (id) ON DELETE CASCADE,
+    origins TEXT NOT NULL
+);
