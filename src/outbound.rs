@@ -8,6 +8,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use crate::error::{AppError, AppResult};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -88,6 +89,41 @@ pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, UrlProblem>
         return Err(UrlProblem::Private);
     }
     Ok(parsed)
+}
+
+/// A URL that passed `checked_url`: the only way to a new webhook endpoint or feed.
+pub struct CheckedUrl(String);
+
+impl CheckedUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a URL someone saves for us to call, off the async threads (it resolves the host),
+/// as a field error a form or the API can show.
+pub async fn checked_url(raw: String, allow_private: bool) -> AppResult<CheckedUrl> {
+    let checked = tokio::task::spawn_blocking(move || check_url(&raw, allow_private))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match checked {
+        Ok(url) => Ok(CheckedUrl(url.to_string())),
+        Err(UrlProblem::Invalid) => Err(AppError::invalid(
+            "url",
+            "url_invalid",
+            "must be an http:// or https:// URL of at most 2,000 characters",
+        )),
+        Err(UrlProblem::Unresolved) => Err(AppError::invalid(
+            "url",
+            "url_unresolved",
+            "its host name does not resolve",
+        )),
+        Err(UrlProblem::Private) => Err(AppError::invalid(
+            "url",
+            "url_private",
+            "resolves to a loopback, private or link-local address",
+        )),
+    }
 }
 
 /// Resolves as usual, then drops every address that is not public.

@@ -39,7 +39,8 @@ pub async fn create(
     body: web::Json<WebhookInput>,
 ) -> ApiResult {
     let (user, slug, input) = (me.0.user, slug.into_inner(), body.into_inner());
-    let url = webhook::checked_url(input.url.clone(), state.config.webhook_allow_private).await?;
+    let url =
+        crate::outbound::checked_url(input.url.clone(), state.config.webhook_allow_private).await?;
     let created = run(&state, move |c| {
         webhook::create(c, &user, &slug, url, &input)
     })
@@ -174,7 +175,8 @@ pub async fn add_feed(
 ) -> ApiResult {
     let (user, slug) = (me.0.user, slug.into_inner());
     let url =
-        webhook::checked_url(body.into_inner().url, state.config.webhook_allow_private).await?;
+        crate::outbound::checked_url(body.into_inner().url, state.config.webhook_allow_private)
+            .await?;
     let added = run(&state, move |c| voice::add_feed(c, &user, &slug, url)).await?;
     Ok(HttpResponse::Created().json(added))
 }

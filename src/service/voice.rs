@@ -6,7 +6,6 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::webhook::CheckedUrl;
 use crate::authz;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult};
@@ -16,6 +15,7 @@ use crate::model::topic::Topic;
 use crate::model::user::User;
 use crate::model::voice::{self, NewVoice, VoiceView};
 use crate::model::{BrandId, FeedId, VoiceId, monitor, now};
+use crate::outbound::CheckedUrl;
 use crate::search::query;
 
 const FEEDS_PER_BRAND: usize = 20;
@@ -71,6 +71,18 @@ pub fn inbox(
     let state = if state == "done" { "done" } else { "new" };
     let items = voice::inbox(c, found.id, state, INBOX_LENGTH)?;
     Ok((found, items))
+}
+
+/// The voices page: the inbox and the feeds behind it.
+pub fn page(
+    c: &mut DbConn,
+    me: &User,
+    slug: &str,
+    state: &str,
+) -> AppResult<(Brand, Vec<VoiceView>, Vec<Feed>)> {
+    let (found, items) = inbox(c, me, slug, state)?;
+    let feeds = feed::of_brand(c, found.id)?;
+    Ok((found, items, feeds))
 }
 
 fn staff_voice(c: &mut DbConn, me: &User, id: VoiceId) -> AppResult<(Brand, voice::Voice)> {

@@ -21,7 +21,7 @@ use crate::model::topic::Topic;
 use crate::model::user::User;
 use crate::model::webhook::{self, Delivery, NewDelivery, NewWebhook, Webhook};
 use crate::model::{DeliveryId, WebhookId, brand, now, user};
-use crate::outbound::{self, UrlProblem};
+use crate::outbound::CheckedUrl;
 
 pub const EVENTS: [&str; 6] = [
     "topic.created",
@@ -44,40 +44,6 @@ pub fn set_base_url(url: &str) {
 
 fn link(path: &str) -> String {
     format!("{}{path}", BASE_URL.get().map_or("", String::as_str))
-}
-
-/// A URL that passed `checked_url`: the only way to a new endpoint or feed.
-pub struct CheckedUrl(String);
-
-impl CheckedUrl {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Checks an endpoint's URL off the async threads (it resolves the host).
-pub async fn checked_url(raw: String, allow_private: bool) -> AppResult<CheckedUrl> {
-    let checked = tokio::task::spawn_blocking(move || outbound::check_url(&raw, allow_private))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match checked {
-        Ok(url) => Ok(CheckedUrl(url.to_string())),
-        Err(UrlProblem::Invalid) => Err(AppError::invalid(
-            "url",
-            "url_invalid",
-            "must be an http:// or https:// URL of at most 2,000 characters",
-        )),
-        Err(UrlProblem::Unresolved) => Err(AppError::invalid(
-            "url",
-            "url_unresolved",
-            "its host name does not resolve",
-        )),
-        Err(UrlProblem::Private) => Err(AppError::invalid(
-            "url",
-            "url_private",
-            "resolves to a loopback, private or link-local address",
-        )),
-    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -171,7 +137,7 @@ pub fn create(
         }
         let row = NewWebhook {
             brand: found.id,
-            url: &url.0,
+            url: url.as_str(),
             events: &events.join(" "),
             format,
             secret: &secret,

@@ -13,7 +13,6 @@ use crate::error::AppError;
 use crate::model::topic_status::Kind;
 use crate::model::{FeedId, VoiceId};
 use crate::service::voice::{self, ToTopicInput};
-use crate::service::webhook;
 
 #[derive(Deserialize)]
 pub struct InboxQuery {
@@ -34,11 +33,7 @@ pub async fn show(
     let (found, items, feeds) = state
         .services
         .db
-        .run(move |c| {
-            let (found, items) = voice::inbox(c, &user, &slug, wanted)?;
-            let (_, feeds) = voice::feeds(c, &user, &slug)?;
-            Ok((found, items, feeds))
-        })
+        .run(move |c| voice::page(c, &user, &slug, wanted))
         .await?;
     let mut page = Page::new(&req, "voices.title").await?;
     page.insert("brand", &found);
@@ -65,13 +60,14 @@ pub async fn add_feed(
 ) -> PageResult {
     let (user, slug) = (me.0.user, slug.into_inner());
     let to = format!("/brands/{slug}/voices");
-    let url = match webhook::checked_url(form.0.url, state.config.webhook_allow_private).await {
-        Ok(url) => url,
-        Err(AppError::Validation(_)) => {
-            return redirect_with_flash(&req, &to, "error", "flash.feed_refused");
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let url =
+        match crate::outbound::checked_url(form.0.url, state.config.webhook_allow_private).await {
+            Ok(url) => url,
+            Err(AppError::Validation(_)) => {
+                return redirect_with_flash(&req, &to, "error", "flash.feed_refused");
+            }
+            Err(other) => return Err(other.into()),
+        };
     act(&req, &state, &to, "flash.feed_added", move |c| {
         voice::add_feed(c, &user, &slug, url).map(drop)
     })

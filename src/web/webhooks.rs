@@ -65,7 +65,8 @@ pub async fn create(
     let (slug, user) = (slug.into_inner(), me.0.user.clone());
     let created: Result<Created, AppError> = async {
         let url =
-            webhook::checked_url(input.url.clone(), state.config.webhook_allow_private).await?;
+            crate::outbound::checked_url(input.url.clone(), state.config.webhook_allow_private)
+                .await?;
         let (slug, input) = (slug.clone(), input.clone());
         state
             .services
