@@ -29,6 +29,8 @@ pub struct AppState {
     pub views: Arc<crate::jobs::views::ViewCounter>,
     pub search: Arc<crate::search::SearchIndex>,
     pub pages: crate::web::page_cache::PageCache,
+    /// Calls out to sign-in providers, with the webhooks' address rules.
+    pub outbound: crate::outbound::Client,
 }
 
 /// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
@@ -192,6 +194,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         views,
         search,
         pages: Default::default(),
+        outbound: crate::outbound::Client::new(config.webhook_allow_private),
     });
     let assets = web::Data::from(assets);
     let server = HttpServer::new(move || {

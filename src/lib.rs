@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod model;
+pub mod oidc;
 pub mod outbound;
 pub mod password;
 pub mod search;

@@ -1,4 +1,4 @@
-//! Requests to other people's servers (webhook endpoints, external feeds): bounded in time and size, no
+//! Requests to other people's servers (webhook endpoints, external feeds, sign-in providers): bounded in time and size, no
 //! redirects, no proxy, and no connection to a loopback, private, link-local or otherwise
 //! internal address unless the operator allows it (KOTAE_WEBHOOK_ALLOW_PRIVATE). The check
 //! sits in the resolver the client connects through, so a name that resolves to a public
@@ -164,6 +164,11 @@ pub enum Fetched {
     Body(Vec<u8>, Validators),
 }
 
+/// Why a call out got no answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CallError(String);
+
 /// A client for calls out; cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -179,7 +184,7 @@ impl Client {
             .http_status_as_error(false)
             .proxy(None)
             .max_response_header_size(MAX_RESPONSE_HEADERS)
-            .user_agent("Kotae/1 (webhooks and feed reader)")
+            .user_agent("Kotae/1 (webhooks, feeds, sign-in)")
             .build();
         let agent = if allow_private {
             ureq::Agent::with_parts(config, DefaultConnector::new(), DefaultResolver::default())
@@ -234,6 +239,26 @@ impl Client {
             .read_to_vec()
             .map_err(|e| e.to_string())?;
         Ok(Fetched::Body(body, fresh))
+    }
+
+    /// Sends a prepared request (the OpenID Connect client's) and reads at most `max` bytes
+    /// of the answer. Blocking.
+    pub fn exchange(
+        &self,
+        request: ureq::http::Request<Vec<u8>>,
+        max: u64,
+    ) -> Result<ureq::http::Response<Vec<u8>>, CallError> {
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| CallError(e.to_string()))?;
+        let (parts, body) = response.into_parts();
+        let bytes = body
+            .into_with_config()
+            .limit(max)
+            .read_to_vec()
+            .map_err(|e| CallError(e.to_string()))?;
+        Ok(ureq::http::Response::from_parts(parts, bytes))
     }
 
     /// POSTs a JSON body; the answer's status code, or why there was none. Blocking.

@@ -119,3 +119,83 @@ fn racing_sign_ups_for_one_username_leave_one_account_and_no_500() {
     statuses.sort();
     assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
 }
+
+/// Finished webhook deliveries older than 30 days and inbound Message-IDs older than 200 days
+/// go at the janitor's sweep (at start, then hourly); pending deliveries and recent rows stay.
+#[test]
+fn the_janitor_prunes_delivery_logs_and_old_message_ids() {
+    use diesel::prelude::*;
+    use kotae::db::schema::{inbound_mails, webhook_deliveries, webhooks};
+    let mut app = TestApp::start();
+    let owner = app.member("olive");
+    common::staff::create_brand(&app, &owner, "Prune", "prune", None);
+    let topic = common::staff::post_topic(&app, &owner, "prune", "question", "Old mail");
+    let now = chrono::Utc::now().naive_utc();
+    let days = chrono::Duration::days;
+    let mut c = app.db();
+    let hook: i64 = diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::brand_id.eq(1_i64),
+            webhooks::url.eq("http://127.0.0.1:9/"),
+            webhooks::events.eq("topic.created"),
+            webhooks::format.eq("standard"),
+            webhooks::secret.eq("whsec_x"),
+            webhooks::created_by.eq(owner.id),
+            webhooks::created_at.eq(now),
+        ))
+        .returning(webhooks::id)
+        .get_result(&mut c)
+        .expect("webhook");
+    for (message, status, age) in [
+        ("old-delivered", "delivered", 40),
+        ("old-failed", "failed", 40),
+        ("old-pending", "pending", 40),
+        ("new-delivered", "delivered", 3),
+    ] {
+        diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::webhook_id.eq(hook),
+                webhook_deliveries::message_id.eq(message),
+                webhook_deliveries::event.eq("topic.created"),
+                webhook_deliveries::payload.eq("{}"),
+                webhook_deliveries::status.eq(status),
+                webhook_deliveries::next_attempt_at.eq(now),
+                webhook_deliveries::created_at.eq(now - days(age)),
+            ))
+            .execute(&mut c)
+            .expect("delivery");
+    }
+    for (key, age) in [("old-mail", 250), ("new-mail", 10)] {
+        diesel::insert_into(inbound_mails::table)
+            .values((
+                inbound_mails::message_key.eq(key),
+                inbound_mails::user_id.eq(owner.id),
+                inbound_mails::topic_id.eq(topic),
+                inbound_mails::received_at.eq(now - days(age)),
+            ))
+            .execute(&mut c)
+            .expect("inbound mail");
+    }
+    drop(c);
+    app.restart();
+    let mut c = app.db();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let left = loop {
+        let mut left: Vec<String> = webhook_deliveries::table
+            .select(webhook_deliveries::message_id)
+            .load(&mut c)
+            .expect("deliveries");
+        left.extend(
+            inbound_mails::table
+                .select(inbound_mails::message_key)
+                .load::<String>(&mut c)
+                .expect("mails"),
+        );
+        left.sort();
+        if left.len() == 3 || std::time::Instant::now() > deadline {
+            break left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(left, ["new-delivered", "new-mail", "old-pending"]);
+}

@@ -155,6 +155,26 @@ fn webhook_refusing_connections(app: &TestApp) -> i64 {
     created["id"].as_i64().expect("id")
 }
 
+/// A sign-in provider (the fake one on loopback) linked to Acme Printers, so the sign-in,
+/// brand, widget and team pages show their single sign-on parts.
+fn acme_id(app: &TestApp, fake: &common::oidc::Provider) {
+    let auth = format!("Bearer {}", token(app, "dana"));
+    let (status, created) = app.client().send_json(
+        "POST",
+        "/api/v1/admin/oidc-providers",
+        &json!({ "name": "Acme ID", "issuer": fake.issuer, "client_id": "good", "client_secret": "secret" }),
+        &[("authorization", auth.as_str())],
+    );
+    assert_eq!(status, 201, "{created}");
+    let (status, linked) = app.client().send_json(
+        "PUT",
+        "/api/v1/brands/acme-printers/sso",
+        &json!({ "provider_id": created["id"] }),
+        &[("authorization", auth.as_str())],
+    );
+    assert_eq!(status, 200, "{linked}");
+}
+
 #[test]
 fn pages_pass_the_html_checker_axe_and_lighthouse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pages");
@@ -170,6 +190,10 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         ..common::Options::default()
     });
     app.load_demo();
+    let Some(fake) = common::oidc::Provider::fake() else {
+        return;
+    };
+    acme_id(&app, &fake);
     let hook = webhook_refusing_connections(&app);
     let hook_log = format!("/webhooks/{hook}|signed-in");
     // dana runs Acme Printers' support and is a site admin: every staff page is hers to see
@@ -223,6 +247,7 @@ fn pages_pass_the_html_checker_axe_and_lighthouse() {
         "/brands/acme-printers/insights|signed-in",
         "/brands/acme-printers/insights?days=90|signed-in",
         "/admin/insights|signed-in",
+        "/admin/sso|signed-in",
         "/brands/acme-printers/approvals|signed-in",
         "/brands/acme-printers/reverify|signed-in",
         "/brands/acme-printers/webhooks|signed-in",

@@ -73,6 +73,21 @@ fn only_brand_admins_choose_the_sites_and_only_those_may_frame_the_panel() {
             .contains("data-brand=\"acme\"")
     );
 
+    // the team page's form saves the list too (its path is not taken for a staff member's)
+    let boss = common::staff::signed_in(&app, &co.admin.username);
+    let team = boss.get("/brands/acme/team");
+    let saved = boss.post_form(
+        "/brands/acme/team/widget",
+        &team.csrf_token(),
+        &[("origins", "https://shop.example\nhttps://help.shop.example")],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, set) = app.as_member(&co.admin, "GET", path, json!({}));
+    assert_eq!(
+        set["origins"],
+        json!(["https://shop.example", "https://help.shop.example"])
+    );
+
     let panel = app.client().get("/brands/acme/widget");
     assert_eq!(panel.status, 200);
     let csp = panel.header("content-security-policy").unwrap_or("");

@@ -8,6 +8,7 @@ pub mod insights;
 pub mod integrations;
 pub mod json;
 pub mod search;
+pub mod sso;
 pub mod staff;
 
 use actix_web::{HttpResponse, web};
@@ -114,7 +115,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Webhooks, inbound mail, the brands' extra fields, external feeds and voices.
+/// Webhooks, inbound mail, the brands' extra fields, external feeds and voices, single sign-on.
 fn integration_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/brands/{slug}/webhooks", web::get().to(integrations::list))
         .route(
@@ -165,6 +166,11 @@ fn integration_routes(cfg: &mut web::ServiceConfig) {
             "/voices/{id}/dismiss",
             web::post().to(integrations::dismiss_voice),
         )
+        .route("/admin/oidc-providers", web::get().to(sso::list))
+        .route("/admin/oidc-providers", web::post().to(sso::create))
+        .route("/admin/oidc-providers/{id}", web::delete().to(sso::delete))
+        .route("/brands/{slug}/sso", web::get().to(sso::brand_link))
+        .route("/brands/{slug}/sso", web::put().to(sso::set_brand_link))
         .service(
             web::resource("/mail/inbound")
                 .app_data(web::PayloadConfig::new(crate::mail::inbound::INBOUND_MAX))

@@ -28,6 +28,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
+        provider_id -> Nullable<BigInt>,
     }
 }
 
@@ -540,7 +541,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    oidc_providers (id) {
+        id -> BigInt,
+        name -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_identities (provider_id, subject) {
+        provider_id -> BigInt,
+        subject -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_logins (state_hash) {
+        state_hash -> Text,
+        provider_id -> BigInt,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        return_to -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    brand_sso (brand_id) {
+        brand_id -> BigInt,
+        provider_id -> BigInt,
+        staff_only -> Bool,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_identities -> users (user_id));
+diesel::joinable!(brand_sso -> oidc_providers (provider_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(topic_fields -> brand_fields (field_id));
 diesel::joinable!(voices -> brand_feeds (feed_id));
@@ -607,4 +650,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     brand_feeds,
     voices,
     brand_widgets,
+    oidc_providers,
+    user_identities,
+    sso_logins,
+    brand_sso,
 );

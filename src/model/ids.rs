@@ -61,5 +61,6 @@ id_type!(
     DeliveryId,
     FieldId,
     FeedId,
-    VoiceId
+    VoiceId,
+    ProviderId
 );

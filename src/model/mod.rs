@@ -21,6 +21,7 @@ pub mod member;
 pub mod monitor;
 pub mod note;
 pub mod notification;
+pub mod oidc;
 pub mod outbox;
 pub mod pending_reply;
 pub mod rate_limit;

@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::user::User;
-use super::{SessionId, UserId};
+use super::{ProviderId, SessionId, UserId};
 use crate::db::DbConn;
 use crate::db::schema::{sessions, users};
 use crate::secret;
@@ -40,6 +40,8 @@ pub struct Session {
     pub user_id: UserId,
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// The provider it was signed in through; None for a password.
+    pub provider_id: Option<ProviderId>,
 }
 
 /// Starts a session and returns the secret token for the cookie or bearer header.
@@ -47,6 +49,17 @@ pub fn create(
     c: &mut DbConn,
     user: UserId,
     kind: SessionKind,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    create_via(c, user, kind, None, now)
+}
+
+/// Starts a session signed in through `provider` (single sign-on) or by password (`None`).
+pub fn create_via(
+    c: &mut DbConn,
+    user: UserId,
+    kind: SessionKind,
+    provider: Option<ProviderId>,
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     let token = secret::random_token();
@@ -58,6 +71,7 @@ pub fn create(
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(now + kind.lifetime()),
+            sessions::provider_id.eq(provider),
         ))
         .execute(c)?;
     Ok(token)

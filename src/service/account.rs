@@ -229,9 +229,13 @@ pub async fn sign_in(
             "this account is suspended",
         ));
     }
+    let id = found.id;
     let token =
-        s.db.run(move |c| Ok(session::create(c, found.id, kind, now())?))
-            .await?;
+        s.db.run(move |c| {
+            super::sso::staff_rule(c, id, None)?;
+            Ok(session::create(c, id, kind, now())?)
+        })
+        .await?;
     Ok((found, token))
 }
 

@@ -165,6 +165,8 @@ pub struct BrandView {
     pub notice: Option<crate::model::incident::Notice>,
     /// The last 30 days' response times, unless a community-run brand hides them.
     pub response_times: Option<super::response_times::ResponseTimes>,
+    /// The provider the brand's customers sign in with, if it links one.
+    pub sign_in: Option<super::sso::Button>,
 }
 
 /// The ask page's brand: the brand page's view and the extra fields it asks for.
@@ -188,12 +190,14 @@ pub fn show(c: &mut DbConn, slug: &str) -> AppResult<BrandView> {
     } else {
         None
     };
+    let sign_in = super::sso::brand_button(c, found.id)?;
     Ok(BrandView {
         claimed: found.claimed_at.is_some(),
         brand: found,
         products,
         notice,
         response_times,
+        sign_in,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod notify;
 pub mod period;
 pub mod response_times;
 pub mod search;
+pub mod sso;
 pub mod staff;
 pub mod topic;
 pub mod validate;

@@ -171,6 +171,11 @@ pub fn accept_invitation(c: &mut DbConn, me: &User, token: &str) -> AppResult<Br
         let current = member::role_of(c, spent.brand_id, me.id)?;
         let role = current.map_or(offered, |r| r.max(offered));
         member::upsert(c, spent.brand_id, me.id, role, &spent.title, at)?;
+        // staff of a brand that requires its provider keep only sessions made through it
+        let link = crate::model::oidc::brand_link(c, spent.brand_id)?;
+        if let Some(link) = link.filter(|l| l.staff_only) {
+            crate::model::oidc::end_other_sessions(c, &[me.id], link.provider_id)?;
+        }
         Ok(brand::find(c, spent.brand_id)?)
     })
 }

@@ -89,6 +89,8 @@ pub struct Panel {
     pub results: Vec<Item>,
     /// Topics related to the page the widget sits on (by its title), when not searching.
     pub related: Vec<Item>,
+    /// The brand's single sign-on, offered instead of a password when it links one.
+    pub sign_in: Option<super::sso::Button>,
 }
 
 pub fn panel(
@@ -118,6 +120,7 @@ pub fn panel(
         vec![]
     };
     Ok(Panel {
+        sign_in: super::sso::brand_button(c, found.id)?,
         brand: found,
         origins,
         results,

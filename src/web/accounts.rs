@@ -12,9 +12,10 @@ use super::session::{
     self, CurrentUser, MaybeUser, SESSION_COOKIE, removal_cookie, session_cookie,
 };
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::model::session::SessionKind;
 use crate::service::account::{self, SignUp};
+use crate::service::sso;
 
 type PageResult = Result<HttpResponse, PageError>;
 
@@ -114,13 +115,33 @@ fn signed_in_redirect(
     Ok(response)
 }
 
-pub async fn show_sign_in(req: HttpRequest, query: web::Query<NextQuery>) -> PageResult {
-    let mut page = Page::new(&req, "sign_in.title").await?;
-    page.insert(
-        "next",
-        safe_local_path(query.next.as_deref().unwrap_or("/")),
-    );
-    page.render(&req, "accounts/sign_in.html")
+pub async fn show_sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> PageResult {
+    let next = safe_local_path(query.next.as_deref().unwrap_or("/"));
+    sign_in_page(&req, &state, next, "", &[], StatusCode::OK).await
+}
+
+/// The sign-in page, with the single sign-on providers and any errors of the last try.
+pub async fn sign_in_page(
+    req: &HttpRequest,
+    state: &AppState,
+    next: &str,
+    login: &str,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> PageResult {
+    let providers = state.services.db.run(sso::public_providers).await?;
+    let mut page = Page::new(req, "sign_in.title").await?;
+    page.insert("next", next);
+    let next_query: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    page.insert("next_query", &next_query);
+    page.insert("login", login);
+    page.insert("providers", &providers);
+    page.insert_errors(errors);
+    page.render_with_status(req, "accounts/sign_in.html", status)
 }
 
 #[derive(Deserialize)]
@@ -153,14 +174,13 @@ pub async fn sign_in(
         signed_in_redirect(&req, &state, &token, &next, "success", "flash.signed_in")
     }
     .await;
-    form_or_error(
-        &req,
-        outcome,
-        "accounts/sign_in.html",
-        "sign_in.title",
-        &[("login", &form.login), ("next", &next)],
-    )
-    .await
+    match outcome {
+        Err(AppError::Validation(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            sign_in_page(&req, &state, &next, &form.login, &errors, status).await
+        }
+        other => Ok(other?),
+    }
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,7 @@ pub mod page_cache;
 pub mod profiles;
 pub mod search;
 pub mod session;
+pub mod sso;
 pub mod staff;
 pub mod templates;
 pub mod topics;
@@ -46,6 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(accounts::show_sign_in))
                 .route(web::post().to(accounts::sign_in)),
         )
+        .route("/sso/{id}/start", web::get().to(sso::start))
+        .route("/sso/{id}/callback", web::get().to(sso::callback))
         .route("/sign-out", web::post().to(accounts::sign_out))
         .service(
             web::resource("/verify")
@@ -188,10 +191,6 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(escalations::set_rules),
         )
         .route(
-            "/brands/{slug}/team/{user_id}",
-            web::post().to(staff::change_staff),
-        )
-        .route(
             "/brands/{slug}/insights",
             web::get().to(insights::show_brand),
         )
@@ -210,6 +209,21 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/brands/{slug}/team/widget",
             web::post().to(widget::set_origins),
+        )
+        .route(
+            "/brands/{slug}/team/sso",
+            web::post().to(sso::set_brand_link),
+        )
+        // after the team's named forms, which this pattern would take for user ids
+        .route(
+            "/brands/{slug}/team/{user_id}",
+            web::post().to(staff::change_staff),
+        )
+        .route("/admin/sso", web::get().to(sso::show_providers))
+        .route("/admin/sso", web::post().to(sso::add_provider))
+        .route(
+            "/admin/sso/{id}/delete",
+            web::post().to(sso::delete_provider),
         )
         .route("/widget.js", web::get().to(widget::loader))
         .route("/brands/{slug}/voices", web::get().to(voices::show))

@@ -220,7 +220,7 @@ pub async fn show_team(
     slug: web::Path<String>,
 ) -> PageResult {
     let user = me.0.user;
-    let (found, members, saved, access, (rules, notifications, origins)) = state
+    let (found, members, saved, access, (rules, notifications, origins, sso)) = state
         .services
         .db
         .run(move |c| {
@@ -230,7 +230,11 @@ pub async fn show_team(
             let (_, rules) = crate::service::escalation::rules(c, &user, &slug)?;
             let modes = crate::model::notification::modes(c, user.id)?;
             let origins = crate::model::widget::origins(c, found.id)?;
-            Ok((found, members, saved, access, (rules, modes, origins)))
+            let sso = (
+                crate::model::oidc::brand_link(c, found.id)?,
+                crate::service::sso::public_providers(c)?,
+            );
+            Ok((found, members, saved, access, (rules, modes, origins, sso)))
         })
         .await?;
     let mut page = Page::new(&req, "team.title").await?;
@@ -245,6 +249,8 @@ pub async fn show_team(
     page.insert("saved_replies", &saved);
     page.insert("is_admin", &access.admin());
     page.insert("widget_origins", &origins);
+    page.insert("sso_link", &sso.0);
+    page.insert("sso_providers", &sso.1);
     page.insert("base_url", &state.base_url);
     page.render(&req, "staff/team.html")
 }

@@ -48,6 +48,7 @@ async fn panel_page(
     page.insert("brand", &panel.brand);
     page.insert("results", &panel.results);
     page.insert("related", &panel.related);
+    page.insert("sign_in", &panel.sign_in);
     page.insert("q", &q);
     page.insert("page_title", &title);
     page.insert("kinds", &Kind::ALL.map(Kind::as_str));

@@ -138,6 +138,16 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 10 s) until an element matches `css`.
+    pub async fn wait_for(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.client.find(Locator::Css(css)).await.is_err() {
+            let url = self.client.current_url().await.map(|u| u.to_string());
+            assert!(Instant::now() < deadline, "no {css} on {url:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn path(&self) -> String {
         self.client
             .current_url()

@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod feed_server;
 pub mod html_safety;
+pub mod oidc;
 pub mod receiver;
 pub mod smtp;
 pub mod staff;
@@ -521,6 +522,11 @@ impl Client {
 
     pub fn get(&self, path: &str) -> Answer {
         Self::answer(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    /// GET a full URL (another server's), with this client's cookies.
+    pub fn get_url(&self, url: &str) -> Answer {
+        Self::answer(self.agent.get(url).call())
     }
 
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
