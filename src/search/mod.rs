@@ -6,6 +6,7 @@
 pub mod analyzer;
 pub mod indexer;
 pub mod query;
+mod recent;
 mod snippet;
 pub mod tally;
 
@@ -96,6 +97,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    recent: recent::Recent,
 }
 
 /// How results are ordered.
@@ -106,7 +108,7 @@ pub enum SortBy {
 }
 
 /// One page of results.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Found {
     pub hits: Vec<Hit>,
     /// How many matched, by brand id, kind and status.
@@ -174,6 +176,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
+            recent: Default::default(),
         })
     }
 
@@ -270,22 +273,42 @@ impl SearchIndex {
         offset: usize,
     ) -> anyhow::Result<Found> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        // tantivy's Debug of a query names every clause, field, term and boost in it
+        let key = format!("{:?} {sort:?} {limit} {offset}", built.query);
+        if let Some(kept) = self.recent.get(generation, &key) {
+            return Ok(Found::clone(&kept));
+        }
+        let found = self.compute(&searcher, built, sort, limit, offset)?;
+        self.recent
+            .put(generation, key, std::sync::Arc::new(found.clone()));
+        Ok(found)
+    }
+
+    fn compute(
+        &self,
+        searcher: &Searcher,
+        built: &query::Built,
+        sort: SortBy,
+        limit: usize,
+        offset: usize,
+    ) -> anyhow::Result<Found> {
         let q = built.query.as_ref();
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (addresses, counts) = match (sort, &built.core) {
             (SortBy::Relevance, Some(core)) if offset + limit <= CANDIDATES => {
                 let counts = searcher.search(q, &tally::Tally)?;
                 let best = if counts.total > BROAD {
-                    self.best_of_candidates(&searcher, q, core.as_ref(), limit.max(1), offset)?
+                    self.best_of_candidates(searcher, q, core.as_ref(), limit.max(1), offset)?
                 } else {
                     searcher.search(q, &top.order_by_score())?
                 };
                 (best, counts)
             }
-            (SortBy::Relevance, _) => ranked(&searcher, q, top.order_by_score())?,
+            (SortBy::Relevance, _) => ranked(searcher, q, top.order_by_score())?,
             (SortBy::Newest, _) => {
                 let by_date = top.order_by_fast_field::<i64>("created", Order::Desc);
-                let (newest, counts) = ranked(&searcher, q, by_date)?;
+                let (newest, counts) = ranked(searcher, q, by_date)?;
                 (newest.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
         };

@@ -25,7 +25,7 @@ pub fn pack(brand_id: i64, kind: &str, status: &str) -> u64 {
 }
 
 /// What the matches hold: brand ids, kind and status names, with their counts.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Counts {
     pub total: usize,
     pub brands: BTreeMap<i64, u64>,

@@ -85,6 +85,22 @@ for (title,) in c.execute("SELECT title FROM topics ORDER BY random() LIMIT 400"
 with open(f"{work}/searches", "w") as f:
     for q in queries[:100]:
         f.write("/api/v1/search?q=" + urllib.parse.quote(q) + "\n")
+# 20,000 different searches from other titles' words: none is asked twice in a run, so no
+# answer comes from the index's cache of recent answers
+distinct = set()
+for (title,) in c.execute("SELECT title FROM topics ORDER BY random() LIMIT 60000"):
+    words = [w.strip(".,?!:;()\"'") for w in title.split()]
+    words = [w for w in words if len(w) > 3]
+    if len(words) >= 2:
+        distinct.add(" ".join(rnd.sample(words, 2)))
+    elif title and not title.isascii():
+        start = rnd.randrange(max(1, len(title) - 3))
+        distinct.add(title[start:start + rnd.choice([2, 3, 4])])
+    if len(distinct) >= 20000:
+        break
+with open(f"{work}/searches-distinct", "w") as f:
+    for q in sorted(distinct, key=lambda q: rnd.random()):
+        f.write("/api/v1/search?q=" + urllib.parse.quote(q) + "\n")
 PY
 topic_path=$(cat "$work/topic")
 brand_path=$(cat "$work/brand")
@@ -120,6 +136,8 @@ measure "topic page, gzip (as browsers ask)" 32 "$base$topic_path" tests/load/re
 measure "brand page" 32 "$base$brand_path"
 measure "home page" 32 "$base/"
 LOAD_PATHS=$work/searches measure "search (API, 100 queries)" 8 "$base" tests/load/paths.lua
+LOAD_PATHS=$work/searches-distinct LOAD_SPREAD=10007 \
+  measure "search (API, 20,000 different queries, none repeated)" 8 "$base" tests/load/paths.lua
 measure "staff queue, busiest brand, by priority (API, 50 rows)" 2 \
   "$base/api/v1/brands/${brand_path##*/}/queue?view=all&per_page=50" tests/load/report.lua \
   "Authorization: Bearer $staff_token"
