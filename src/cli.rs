@@ -49,6 +49,9 @@ pub enum Command {
     },
     /// Rebuild this node's search index from the database (run it with the server stopped).
     Reindex,
+    /// Write a consistent copy of the SQLite database to FILE while the server serves
+    /// (PostgreSQL: use pg_dump). FILE must not exist yet.
+    Backup { file: PathBuf },
     /// Take one inbound mail from standard input (an MTA's pipe transport): a reply to a
     /// notification mail becomes its sender's reply. Exits 0 when it is posted and when it
     /// is dropped (logged), 75 (try again later) when the database cannot take it.
@@ -100,6 +103,7 @@ pub fn run() -> anyhow::Result<()> {
             };
             generate(&config, &db, &options)
         }
+        Command::Backup { file } => backup(&config, &file),
         Command::Reindex => {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = crate::app::open_database(&config)?;
@@ -113,6 +117,40 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `VACUUM INTO` reads one snapshot inside a read transaction, so writers go on meanwhile
+/// (WAL) and the copy is what was committed when it began, compacted.
+fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl as _;
+    if crate::db::Backend::of_url(&config.database_url) != crate::db::Backend::Sqlite {
+        anyhow::bail!(
+            "kotae backup copies a SQLite database; back up PostgreSQL with pg_dump (see the README)"
+        );
+    }
+    if file.exists() {
+        anyhow::bail!("{} exists already; name a new file", file.display());
+    }
+    let target = file
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", file.display()))?;
+    let db = crate::app::open_database(config)?;
+    let started = std::time::Instant::now();
+    match &mut *db.get()? {
+        crate::db::DbConn::Sqlite(c) => diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(target)
+            .execute(c)?,
+        crate::db::DbConn::Postgres(_) => unreachable!("checked above"),
+    };
+    let bytes = std::fs::metadata(file)?.len();
+    println!(
+        "backed up to {} ({:.1} MiB in {:.1} s); keep {} with it",
+        file.display(),
+        bytes as f64 / 1048576.0,
+        started.elapsed().as_secs_f64(),
+        config.data_dir.join("secret.key").display()
+    );
+    Ok(())
 }
 
 fn mail_in(config: &Config) -> anyhow::Result<()> {

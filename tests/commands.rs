@@ -314,3 +314,123 @@ fn demo_generates_a_large_community_whose_counts_agree_and_the_site_serves_it() 
 fn url_words(title: &str) -> String {
     url::form_urlencoded::byte_serialize(title.as_bytes()).collect()
 }
+
+/// `kotae backup` copies the database while the server takes replies. The copy, restored into
+/// a fresh data directory and reindexed, serves every reply acknowledged before the backup
+/// began, and search finds the topic. On PostgreSQL the command points to pg_dump.
+#[test]
+fn a_backup_taken_while_serving_restores_every_post() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let app = TestApp::start();
+    let saved = tempfile::tempdir().expect("backup dir");
+    let file = saved.path().join("kotae-backup.db");
+    let file_arg = file.to_str().expect("path");
+    let data_dir = app.data_dir.path().to_str().expect("path").to_string();
+    let env = [
+        ("KOTAE_DATA_DIR", data_dir.as_str()),
+        ("KOTAE_DATABASE_URL", app.database_url.as_str()),
+    ];
+    if app.database_url.starts_with("postgres") {
+        let out = kotae(&["backup", file_arg], &env).output().expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        return;
+    }
+    let asker = app.member("ann");
+    common::staff::create_brand(&app, &asker, "Backup", "backup", None);
+    let topic =
+        common::staff::post_topic(&app, &asker, "backup", "question", "Zephyr toner smudges");
+
+    // replies keep coming, acknowledged one by one, while the backup runs
+    let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (base, token) = (app.base.clone(), asker.token.clone());
+        let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let client = common::Client::new(&base);
+            let auth = format!("Bearer {token}");
+            for n in 0.. {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let (status, body) = client.send_json(
+                    "POST",
+                    &format!("/api/v1/topics/{topic}/replies"),
+                    &json!({ "body": format!("Reply number {n}: wipe the drum.") }),
+                    &[("authorization", auth.as_str())],
+                );
+                assert_eq!(status, 201, "{body}");
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push(body["id"].as_i64().expect("id"));
+            }
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let before: Vec<i64> = acknowledged.lock().unwrap().clone();
+    let out = kotae(&["backup", file_arg], &env).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("secret.key"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stop.store(true, Ordering::SeqCst);
+    writer.join().expect("writer");
+    let again = kotae(&["backup", file_arg], &env).output().expect("run");
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
+
+    // restore: the copy and the key into a fresh data directory, the index rebuilt
+    let restored = tempfile::tempdir().expect("restore dir");
+    std::fs::copy(&file, restored.path().join("kotae.db")).expect("copy the backup");
+    std::fs::copy(
+        app.data_dir.path().join("secret.key"),
+        restored.path().join("secret.key"),
+    )
+    .expect("copy the key");
+    let restored_dir = restored.path().to_str().expect("path").to_string();
+    let restored_db = format!("{restored_dir}/kotae.db");
+    let env = [
+        ("KOTAE_DATA_DIR", restored_dir.as_str()),
+        ("KOTAE_DATABASE_URL", restored_db.as_str()),
+        ("KOTAE_BIND", "127.0.0.1:0"),
+        ("KOTAE_RATE_LIMITS", "off"),
+    ];
+    let out = kotae(&["reindex"], &env).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut server, base) = common::spawn_server(kotae(&["serve"], &env));
+    let client = common::Client::new(&base);
+    let page = client.get(&format!("/api/v1/topics/{topic}")).json();
+    let ids: Vec<i64> = page["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    let search = client.get("/api/v1/search?q=zephyr").json();
+    let _ = server.kill();
+    let total = acknowledged.lock().unwrap().len();
+    let missing: Vec<_> = before.iter().filter(|id| !ids.contains(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged before the backup, missing: {missing:?}"
+    );
+    assert!(
+        ids.len() <= total,
+        "nothing appears that was never acknowledged"
+    );
+    assert_eq!(search["items"][0]["topic_id"], json!(topic), "{search}");
+}
