@@ -31,6 +31,7 @@ pub struct AppState {
     pub pages: crate::web::page_cache::PageCache,
     /// Calls out to sign-in providers, with the webhooks' address rules.
     pub outbound: crate::outbound::Client,
+    pub metrics: crate::web::metrics::Metrics,
 }
 
 /// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
@@ -195,6 +196,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         search,
         pages: Default::default(),
         outbound: crate::outbound::Client::new(config.webhook_allow_private),
+        metrics: Default::default(),
     });
     let assets = web::Data::from(assets);
     let server = HttpServer::new(move || {

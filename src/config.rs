@@ -20,6 +20,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// What an HTTP mail relay sends in X-Kotae-Inbound-Secret; none: POST /mail/inbound is off.
     pub inbound_secret: Option<String>,
+    /// The bearer token /metrics asks for; none: /metrics answers loopback callers only.
+    pub metrics_token: Option<String>,
     pub rate_limits: bool,
     pub trusted_proxies: Vec<IpNet>,
     pub webhook_allow_private: bool,
@@ -75,6 +77,10 @@ const SETTINGS: &[Setting] = &[
     },
     Setting {
         env: "KOTAE_INBOUND_SECRET",
+        accepts: "at least 32 characters of random text",
+    },
+    Setting {
+        env: "KOTAE_METRICS_TOKEN",
         accepts: "at least 32 characters of random text",
     },
     Setting {
@@ -201,6 +207,7 @@ impl Config {
         let secret_key = sources.optional("KOTAE_SECRET_KEY", |v| v.chars().count() >= 32)?;
         let inbound_secret =
             sources.optional("KOTAE_INBOUND_SECRET", |v| v.chars().count() >= 32)?;
+        let metrics_token = sources.optional("KOTAE_METRICS_TOKEN", |v| v.chars().count() >= 32)?;
         let rate_limits =
             sources.checked("KOTAE_RATE_LIMITS", "on", |v| matches!(v, "on" | "off"))? == "on";
         let trusted_proxies = sources
@@ -246,6 +253,7 @@ impl Config {
             mail_from,
             secret_key,
             inbound_secret,
+            metrics_token,
             rate_limits,
             trusted_proxies,
             webhook_allow_private,
@@ -291,7 +299,12 @@ impl Sources<'_> {
     }
 
     fn invalid(source: &str, value: &str, env_name: &str) -> anyhow::Error {
-        let shown = if env_name == "KOTAE_SECRET_KEY" || env_name == "KOTAE_INBOUND_SECRET" {
+        let secret = [
+            "KOTAE_SECRET_KEY",
+            "KOTAE_INBOUND_SECRET",
+            "KOTAE_METRICS_TOKEN",
+        ];
+        let shown = if secret.contains(&env_name) {
             "(hidden)"
         } else {
             value

@@ -102,6 +102,16 @@ impl Db {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
     }
 
+    /// The pool's size, connections open and idle ones, for /metrics.
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            self.pool.max_size(),
+            state.connections,
+            state.idle_connections,
+        )
+    }
+
     /// A connection for synchronous callers (commands, start-up).
     pub fn get(&self) -> anyhow::Result<diesel::r2d2::PooledConnection<ConnectionManager<DbConn>>> {
         self.pool.get().context("no database connection available")

@@ -1,5 +1,5 @@
 //! What every response passes through: error pages in the viewer's language, security and
-//! cache headers, the CSRF seed cookie, and one log line per request.
+//! cache headers, the CSRF seed cookie, the request metrics, and one log line per request.
 
 use std::time::Instant;
 
@@ -67,6 +67,11 @@ async fn respond(
             .add_cookie(&session::csrf_cookie(&seed.value, secure));
     }
     let status = res.status();
+    if let Some(state) = &state {
+        let route = res.request().match_pattern();
+        let took = started.elapsed();
+        state.metrics.observe(route, &method, status.as_u16(), took);
+    }
     let wrote = !matches!(method, Method::GET | Method::HEAD) && status.as_u16() < 400;
     if let Some(state) = state.filter(|_| wrote) {
         state.pages.invalidate(); // visitors' kept pages may show what just changed

@@ -15,6 +15,7 @@ pub mod fixed;
 pub mod forms;
 pub mod insights;
 pub mod lists;
+pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod page_cache;
@@ -35,6 +36,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(brands::home))
         .route("/healthz", web::get().to(healthz))
+        .route("/metrics", web::get().to(metrics::show))
         .route("/assets/{name}", web::get().to(assets::serve_asset))
         .route("/language", web::post().to(accounts::switch_language))
         .service(
