@@ -1,4 +1,4 @@
-//! The command line: `kotae serve` (the default), `kotae migrate`, `kotae create-admin`.
+//! The command line: `kotae serve` (the default) and the operator's commands.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -52,6 +52,10 @@ pub enum Command {
     /// Write a consistent copy of the SQLite database to FILE while the server serves
     /// (PostgreSQL: use pg_dump). FILE must not exist yet.
     Backup { file: PathBuf },
+    /// Copy this SQLite installation into an empty PostgreSQL database (run it with the server
+    /// stopped), check every table's row count and rebuild the search index from the copy.
+    /// Interrupted, it leaves the target empty and can be run again.
+    CopyTo { postgres_url: String },
     /// Take one inbound mail from standard input (an MTA's pipe transport): a reply to a
     /// notification mail becomes its sender's reply. Exits 0 when it is posted and when it
     /// is dropped (logged), 75 (try again later) when the database cannot take it.
@@ -104,6 +108,7 @@ pub fn run() -> anyhow::Result<()> {
             generate(&config, &db, &options)
         }
         Command::Backup { file } => backup(&config, &file),
+        Command::CopyTo { postgres_url } => copy_to(&config, &postgres_url),
         Command::Reindex => {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = crate::app::open_database(&config)?;
@@ -149,6 +154,49 @@ fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
         bytes as f64 / 1048576.0,
         started.elapsed().as_secs_f64(),
         config.data_dir.join("secret.key").display()
+    );
+    Ok(())
+}
+
+fn copy_to(config: &Config, url: &str) -> anyhow::Result<()> {
+    use crate::db::{Backend, DbConn, migrate, redact};
+    if Backend::of_url(&config.database_url) != Backend::Sqlite {
+        bail!("kotae copy-to copies a SQLite installation; this one uses PostgreSQL already");
+    }
+    if Backend::of_url(url) != Backend::Postgres {
+        bail!("name the target as a postgres:// URL");
+    }
+    // the server holds the index open: this fails at once, before any copying, if it runs
+    let index = crate::search::SearchIndex::open(&config.search_dir())
+        .context("cannot open the search index; stop the server first")?;
+    let started = std::time::Instant::now();
+    let mut source = crate::db::connect(&config.database_url)?;
+    migrate::run(&mut source)?;
+    let mut target = crate::db::connect(url)?;
+    migrate::run(&mut target)?;
+    let counts = match (&mut source, &mut target) {
+        (DbConn::Sqlite(source), DbConn::Postgres(target)) => {
+            crate::db::copy::copy(source, target, &mut |table| println!("copying {table}"))?
+        }
+        _ => unreachable!("backends checked above"),
+    };
+    let rows: i64 = counts.iter().map(|(_, n)| n).sum();
+    println!(
+        "copied {rows} rows in {} tables in {:.1} s; every table's count agrees",
+        counts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let topics = crate::search::indexer::rebuild(&mut target, &index)?;
+    println!(
+        "search index rebuilt from PostgreSQL: {topics} topics ({:.1} s in all)",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "Now set KOTAE_DATABASE_URL={} (environment or kotae.toml) and start the server; keep \
+         the data directory {} (its secret.key signs sessions and links). The SQLite file is \
+         left as it was.",
+        redact(url),
+        config.data_dir.display()
     );
     Ok(())
 }

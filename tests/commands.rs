@@ -434,3 +434,176 @@ fn a_backup_taken_while_serving_restores_every_post() {
     );
     assert_eq!(search["items"][0]["topic_id"], json!(topic), "{search}");
 }
+
+/// `kotae copy-to` moves a SQLite installation into an empty PostgreSQL database: refused
+/// while the server runs, an interrupted copy leaves nothing and runs again, counts agree, a
+/// second run refuses, and a server on the copy serves it: old tokens, search in English and
+/// Japanese, a topic merged into a newer one, and new posts. (It runs in the PostgreSQL pass.)
+#[test]
+fn copy_to_moves_a_sqlite_installation_into_postgresql() {
+    use diesel::connection::SimpleConnection as _;
+    use diesel::prelude::*;
+    let Some(target) = common::PgDatabase::create() else {
+        eprintln!("copy-to needs PostgreSQL: it runs with KOTAE_TEST_DATABASE_URL set");
+        return;
+    };
+    let mut app = TestApp::start_with(common::Options {
+        sqlite: true,
+        ..common::Options::default()
+    });
+    app.load_demo();
+    let co = common::staff::company(&app);
+    let owner = &co.asker;
+    let older = common::staff::post_topic(&app, owner, "acme", "problem", "Toner smudges");
+    let newer = common::staff::post_topic(&app, owner, "acme", "problem", "自動ドアの感度が悪い");
+    let (status, body) = app.as_member(
+        &co.admin,
+        "POST",
+        &format!("/api/v1/topics/{older}/merge"),
+        json!({ "into": newer }),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let data_dir = app.data_dir.path().to_str().expect("path").to_string();
+    let source_url = app.database_url.clone();
+    let env = [
+        ("KOTAE_DATA_DIR", data_dir.as_str()),
+        ("KOTAE_DATABASE_URL", source_url.as_str()),
+    ];
+    let copy_to = || kotae(&["copy-to", &target.url], &env);
+    let out = copy_to().output().expect("run");
+    assert!(!out.status.success(), "refused while the server runs");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stop the server"));
+    app.kill();
+
+    // interrupted: killed while PostgreSQL holds it at the topics
+    let migrate = kotae(&["migrate"], &[("KOTAE_DATABASE_URL", &target.url)])
+        .output()
+        .expect("run");
+    assert!(migrate.status.success());
+    let mut holder = diesel::PgConnection::establish(&target.url).expect("connect");
+    holder
+        .batch_execute("BEGIN; LOCK TABLE topics IN SHARE MODE")
+        .expect("lock");
+    let mut first = copy_to().stdout(Stdio::piped()).spawn().expect("run");
+    let lines = std::io::BufRead::lines(std::io::BufReader::new(first.stdout.take().unwrap()));
+    let mut seen = vec![];
+    for line in lines.map_while(Result::ok) {
+        seen.push(line);
+        if seen.last().is_some_and(|l| l == "copying topics") {
+            break;
+        }
+    }
+    assert!(seen.len() > 2, "tables before topics: {seen:?}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    drop(holder);
+
+    let out = copy_to().output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("every table's count agrees"), "{stdout}");
+    assert!(stdout.contains("KOTAE_DATABASE_URL="), "{stdout}");
+    let again = copy_to().output().expect("run");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("holds data already"));
+
+    let mut sqlite = app.db();
+    let mut pg = kotae::db::connect(&target.url).expect("connect");
+    for table in [
+        "users",
+        "sessions",
+        "topics",
+        "replies",
+        "search_changes",
+        "topic_events",
+    ] {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let here = diesel::sql_query(&sql)
+            .get_result::<N>(&mut sqlite)
+            .expect("count");
+        let there = diesel::sql_query(&sql)
+            .get_result::<N>(&mut pg)
+            .expect("count");
+        assert!(here.n > 0, "{table} has rows to copy");
+        assert_eq!(here.n, there.n, "{table}");
+    }
+    use kotae::db::schema::topics;
+    let merged: Option<i64> = topics::table
+        .find(older)
+        .select(topics::duplicate_of)
+        .first::<Option<kotae::model::TopicId>>(&mut pg)
+        .expect("older topic")
+        .map(|t| t.0);
+    assert_eq!(merged, Some(newer), "a reference to a later row survives");
+
+    let pg_env = [
+        ("KOTAE_DATA_DIR", data_dir.as_str()),
+        ("KOTAE_DATABASE_URL", target.url.as_str()),
+        ("KOTAE_BIND", "127.0.0.1:0"),
+        ("KOTAE_RATE_LIMITS", "off"),
+    ];
+    let (server, base) = common::spawn_server(kotae(&["serve"], &pg_env));
+    let _server = Stopped(server);
+    let client = common::Client::new(&base);
+    let (status, me) = client.get_as("/api/v1/me", &owner.token);
+    assert_eq!(status, 200, "a token made on SQLite works: {me}");
+    let found = |query: &str| -> Vec<i64> {
+        let answer = client.get(&format!("/api/v1/search?q={}", url_words(query)));
+        assert_eq!(answer.status, 200, "{query}: {}", answer.body);
+        let items = answer.json()["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        items
+            .iter()
+            .filter_map(|i| i["topic_id"].as_i64())
+            .collect()
+    };
+    assert!(
+        found("感度").contains(&newer),
+        "the index was rebuilt from the copy"
+    );
+    assert!(
+        found("toner").is_empty(),
+        "the merged topic stays out of search"
+    );
+    let auth = format!("Bearer {}", owner.token);
+    let (status, body) = client.send_json(
+        "POST",
+        "/api/v1/brands/acme/topics",
+        &json!({ "kind": "question", "title": "Posted after the move", "body": "It works." }),
+        &[("authorization", auth.as_str())],
+    );
+    assert_eq!(status, 201, "new rows take new ids: {body}");
+    let id = body["id"].as_i64().expect("id");
+    assert!(id > newer);
+    let waited = std::time::Instant::now();
+    while !found("posted after the move").contains(&id) {
+        assert!(
+            waited.elapsed().as_secs() < 10,
+            "a new topic becomes searchable"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A server process that is killed when this drops, also when an assertion fails.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

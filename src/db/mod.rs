@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod backend;
+pub mod copy;
 pub mod migrate;
 pub mod schema;
 

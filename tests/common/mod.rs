@@ -33,6 +33,8 @@ pub struct Options {
     pub rate_limits: bool,
     pub smtp: bool,
     pub env: Vec<(String, String)>,
+    /// A SQLite file even when KOTAE_TEST_DATABASE_URL names PostgreSQL.
+    pub sqlite: bool,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             rate_limits: false,
             smtp: true,
             env: vec![],
+            sqlite: false,
         }
     }
 }
@@ -64,7 +67,7 @@ impl TestApp {
     pub fn start_with(options: Options) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match std::env::var("KOTAE_TEST_DATABASE_URL") {
-            Ok(admin) if !admin.is_empty() => {
+            Ok(admin) if !admin.is_empty() && !options.sqlite => {
                 let name = format!(
                     "kotae_t{}_{}",
                     std::process::id(),
@@ -390,6 +393,40 @@ fn drop_database(admin_url: &str, name: &str) {
         std::thread::sleep(Duration::from_millis(250));
     }
     eprintln!("could not drop test database {name}: {last}");
+}
+
+/// A new, empty PostgreSQL database on the server KOTAE_TEST_DATABASE_URL names (none when it
+/// names none), dropped when this drops.
+pub struct PgDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Option<PgDatabase> {
+        let admin = std::env::var("KOTAE_TEST_DATABASE_URL")
+            .ok()
+            .filter(|a| !a.is_empty())?;
+        let name = format!(
+            "kotae_t{}_{}",
+            std::process::id(),
+            DATABASES.fetch_add(1, Ordering::SeqCst)
+        );
+        pg_admin(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+        pg_admin(&admin, &format!("CREATE DATABASE {name}"));
+        Some(PgDatabase {
+            url: with_database(&admin, &name),
+            admin,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        drop_database(&self.admin, &self.name);
+    }
 }
 
 fn pg_admin(admin_url: &str, sql: &str) {
