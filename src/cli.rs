@@ -74,7 +74,7 @@ pub enum Command {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
-    init_logging(&config.log);
+    init_logging(&config.log, config.log_json);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(crate::app::serve(config)),
         Command::Migrate => {
@@ -258,13 +258,21 @@ fn generate(
     Ok(())
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::stdout().is_terminal())
-        .init();
+        .with_target(false);
+    if json {
+        // the request's span (its id) goes on every line it logs
+        lines
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        lines.with_ansi(std::io::stdout().is_terminal()).init();
+    }
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -37,6 +37,8 @@ pub struct Config {
     /// How long a brand's public response times are kept before they are computed again.
     pub response_times_secs: u64,
     pub log: String,
+    /// Log lines as JSON objects, one per line, for a log collector.
+    pub log_json: bool,
     pub points: crate::service::PointsRule,
 }
 
@@ -126,6 +128,10 @@ const SETTINGS: &[Setting] = &[
     Setting {
         env: "KOTAE_LOG",
         accepts: "a tracing filter such as info or kotae=debug",
+    },
+    Setting {
+        env: "KOTAE_LOG_FORMAT",
+        accepts: "text or json",
     },
     Setting {
         env: "KOTAE_POINTS_HELPFUL",
@@ -243,6 +249,9 @@ impl Config {
         let log = sources.checked("KOTAE_LOG", "info", |v| {
             tracing_subscriber::EnvFilter::try_new(v).is_ok()
         })?;
+        let log_json = sources
+            .checked("KOTAE_LOG_FORMAT", "text", |v| matches!(v, "text" | "json"))?
+            == "json";
 
         Ok(Config {
             bind,
@@ -265,6 +274,7 @@ impl Config {
             escalation_check_secs,
             response_times_secs,
             log,
+            log_json,
             points,
         })
     }

@@ -607,3 +607,62 @@ impl Drop for Stopped {
         let _ = self.0.wait();
     }
 }
+
+/// KOTAE_LOG_FORMAT=json: every line the server writes is one JSON object, and a request's
+/// line carries its method, path, status and the id sent back in X-Request-Id.
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let data = tempfile::tempdir().expect("dir");
+    let data_dir = data.path().to_str().expect("path");
+    let database = format!("{data_dir}/kotae.db");
+    let env = [
+        ("KOTAE_DATA_DIR", data_dir),
+        ("KOTAE_DATABASE_URL", database.as_str()),
+        ("KOTAE_BIND", "127.0.0.1:0"),
+        ("KOTAE_LOG_FORMAT", "json"),
+        ("KOTAE_LOG", "info"),
+    ];
+    let mut child = kotae(&["serve"], &env)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let _server = Stopped(child);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(stdout).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next = || {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a log line");
+        let object: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        object
+    };
+    let base = loop {
+        let line = next();
+        let message = line["fields"]["message"].as_str().unwrap_or_default();
+        if let Some(rest) = message.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+    };
+    let answer = common::Client::new(&base).get("/no-such-page");
+    assert_eq!(answer.status, 404);
+    let id = answer
+        .header("x-request-id")
+        .expect("request id")
+        .to_string();
+    loop {
+        let line = next();
+        if line["fields"]["path"] == "/no-such-page" {
+            assert_eq!(line["fields"]["status"], 404, "{line}");
+            assert_eq!(line["fields"]["method"], "GET", "{line}");
+            assert_eq!(line["span"]["id"], id.as_str(), "{line}");
+            assert_eq!(line["level"], "INFO", "{line}");
+            break;
+        }
+    }
+}

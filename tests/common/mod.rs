@@ -147,10 +147,24 @@ impl TestApp {
         command.env("KOTAE_DATA_DIR", dir.path());
         let (child, base) = spawn_server(command);
         Node {
-            child,
+            child: Some(child),
             base,
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// Starts a killed node again on its data directory and its port (a balancer in front
+    /// of it keeps its address).
+    pub fn restart_node(&self, node: &mut Node) {
+        node.kill();
+        let address = node.base.trim_start_matches("http://").to_string();
+        let mut command = self.command();
+        command
+            .env("KOTAE_DATA_DIR", node.dir.path())
+            .env("KOTAE_BIND", &address);
+        let (child, base) = spawn_server(command);
+        node.child = Some(child);
+        node.base = base;
     }
 
     /// Kills the server without warning (SIGKILL).
@@ -351,15 +365,24 @@ pub fn spawn_server(mut command: Command) -> (Child, String) {
 
 /// A second server process on the same database.
 pub struct Node {
-    child: Child,
+    child: Option<Child>,
     pub base: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Node {
+    /// Kills the node without warning (SIGKILL).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Drop for Node {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
