@@ -209,7 +209,9 @@ fn check_empty(c: &mut PgConnection, tables: &[Table]) -> anyhow::Result<()> {
         if n > 0 {
             bail!(
                 "the PostgreSQL database holds data already ({n} rows in {}); copy-to fills \
-                 an empty database only (a copy that was interrupted leaves it empty)",
+                 an empty database only (a copy that was interrupted leaves it empty; one \
+                 stopped after it said \"copied\" is complete: run kotae reindex with the new \
+                 database URL to finish the search index)",
                 table.name
             );
         }
