@@ -138,6 +138,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         retry_base: std::time::Duration::from_secs(config.mail_retry_secs),
     };
     let janitor_task = actix_web::rt::spawn(crate::jobs::janitor::run(db.clone(), stopped.clone()));
+    let checkpointer = crate::jobs::checkpoint::start(&config.database_url, stopped.clone())?;
     let search = Arc::new(crate::search::SearchIndex::open(&config.search_dir())?);
     let indexer = crate::search::indexer::Indexer {
         db: db.clone(),
@@ -238,6 +239,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = checker_task.await;
     let _ = indexer_task.await;
     let _ = views_task.await;
+    if let Some(thread) = checkpointer {
+        let _ = thread.join();
+    }
     let _ = sender_task.await;
     let _ = hooks_task.await;
     let _ = poller_task.await;

@@ -199,3 +199,32 @@ fn the_janitor_prunes_delivery_logs_and_old_message_ids() {
     };
     assert_eq!(left, ["new-delivered", "new-mail", "old-pending"]);
 }
+
+/// The server copies SQLite's log back into the database file by itself (jobs/checkpoint.rs),
+/// long before the connections' own threshold of 10,000 pages: the file alone, read without
+/// the log, soon holds a new account.
+#[test]
+fn the_server_copies_the_write_ahead_log_into_the_database_file() {
+    let app = TestApp::start();
+    if !matches!(app.db(), DbConn::Sqlite(_)) {
+        return;
+    }
+    app.sign_up("walcheck");
+    // immutable: read the file as it is on disk, ignoring the -wal file and its locks
+    let file_only = format!("file:{}?immutable=1", app.database_url);
+    let in_file = || -> Option<i64> {
+        let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(&file_only).ok()?;
+        diesel::sql_query("SELECT count(*) AS value FROM users WHERE username = 'walcheck'")
+            .get_result::<NumberRow>(&mut c)
+            .ok()
+            .map(|row| row.value)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while in_file() != Some(1) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new account is still only in the log after 5 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

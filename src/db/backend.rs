@@ -12,6 +12,9 @@ use super::schema::{outbox_emails, rate_limits};
 /// Milliseconds a SQLite writer waits for the lock before giving up.
 const BUSY_TIMEOUT_MS: u32 = 10_000;
 
+/// Pages (4 KiB) of write-ahead log after which a SQLite connection checkpoints by itself.
+const AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
 /// Settings every new connection gets: WAL, a busy timeout and foreign keys on SQLite.
 pub fn prepare_connection(c: &mut DbConn) -> QueryResult<()> {
     match c {
@@ -19,6 +22,12 @@ pub fn prepare_connection(c: &mut DbConn) -> QueryResult<()> {
             sql_query(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")).execute(c)?;
             sql_query("PRAGMA journal_mode = WAL").execute(c)?;
             sql_query("PRAGMA synchronous = NORMAL").execute(c)?;
+            // a backstop: the server's checkpointer (jobs/checkpoint.rs) keeps the log far
+            // shorter, off the writers' path; commands checkpoint at this length themselves
+            sql_query(format!(
+                "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}"
+            ))
+            .execute(c)?;
             sql_query("PRAGMA foreign_keys = ON").execute(c)?;
             // statistics for the query planner, bounded in time (SQLite's advice for
             // long-lived connections); without them it once walked a whole index
