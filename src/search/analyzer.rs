@@ -3,8 +3,8 @@
 //! folded to ASCII and stemmed as English. Mixed-script text splits where the script changes.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token,
-    TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer,
+    TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
 /// The analyser's name in the index's tokenizer manager.
@@ -25,6 +25,23 @@ fn analyzer(tokenizer: ScriptTokenizer) -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The index's analysis without its last step, the stemmer (for snippets, which stem only
+/// the words that may match).
+pub fn unstemmed_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(ScriptTokenizer { for_query: false })
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// That last step alone: stems a word given whole.
+pub fn stemmer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
         .filter(Stemmer::new(Language::English))
         .build()
 }

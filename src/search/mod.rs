@@ -321,7 +321,7 @@ impl SearchIndex {
                 terms.insert(text.to_string());
             }
         });
-        let mut analyzer = analyzer::index_analyzer();
+        let mut matcher = snippet::Matcher::new(terms);
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -333,7 +333,7 @@ impl SearchIndex {
             hits.push(Hit {
                 topic: TopicId(id as i64),
                 score,
-                snippet_html: snippet::snippet(&mut analyzer, body, &terms, 200),
+                snippet_html: snippet::snippet(&mut matcher, body, 200),
             });
         }
         Ok(Found { hits, counts })
