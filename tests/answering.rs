@@ -596,12 +596,13 @@ fn with_feeling(app: &TestApp, who: &Member, title: &str, feeling: Option<&str>)
 /// | topic | waited | staff replied | me-toos today | feeling | priority |
 /// | --- | --- | --- | --- | --- | --- |
 /// | calm | 30 min | no | 0 | — | 5 |
+/// | ancient | 12 h | no | 0 | — | 100 (the cap: 10 lengths) |
 /// | old | 5 h | no | 0 | — | 50 |
 /// | hot | 10 min | no | 3 | angry | 1.7 + 3 + 6 + 15 = 25.7 |
 /// | handled | 20 h | yes | 1 | — | 0 + 1 + 2 = 3 |
 /// | upset | 2 h | no | 0 | frustrated | 20 + 8 = 28 |
 ///
-/// So: old, upset, hot, calm, handled, then the company's question, asked just now.
+/// So: ancient, old, upset, hot, calm, handled, then the company's question, asked just now.
 #[test]
 fn the_queue_puts_the_most_urgent_thread_first_and_says_why() {
     let app = TestApp::start();
@@ -615,6 +616,7 @@ fn the_queue_puts_the_most_urgent_thread_first_and_says_why() {
     );
     let calm = with_feeling(&app, &co.asker, "Calm thread", None);
     let old = with_feeling(&app, &co.asker, "Old thread", None);
+    let ancient = with_feeling(&app, &co.asker, "Ancient thread", None);
     let hot = with_feeling(&app, &co.asker, "Hot thread", Some("angry"));
     let handled = with_feeling(&app, &co.asker, "Handled thread", None);
     let upset = with_feeling(&app, &co.asker, "Upset thread", Some("frustrated"));
@@ -631,6 +633,7 @@ fn the_queue_puts_the_most_urgent_thread_first_and_says_why() {
     );
     waited(&app, calm, 30);
     waited(&app, old, 5 * 60);
+    waited(&app, ancient, 12 * 60);
     waited(&app, hot, 10);
     waited(&app, handled, 20 * 60);
     waited(&app, upset, 2 * 60);
@@ -650,11 +653,15 @@ fn the_queue_puts_the_most_urgent_thread_first_and_says_why() {
             .map(|t| t["id"].as_i64().expect("id"))
             .collect()
     };
-    assert_eq!(order(""), vec![old, upset, hot, calm, handled, co.topic]);
+    assert_eq!(
+        order(""),
+        vec![ancient, old, upset, hot, calm, handled, co.topic]
+    );
     assert_eq!(
         order("&order=waiting"),
-        vec![handled, old, upset, calm, hot, co.topic]
+        vec![handled, ancient, old, upset, calm, hot, co.topic]
     );
+    assert_eq!(order("&per_page=2&page=2"), vec![upset, hot]);
     let queue = api(
         &app,
         &co.staff,
@@ -662,14 +669,16 @@ fn the_queue_puts_the_most_urgent_thread_first_and_says_why() {
         "/api/v1/brands/acme/queue?view=all",
         Value::Null,
     );
-    let hot_row = &queue["items"][2];
+    assert_eq!(queue["items"][0]["priority"], 100.0, "{queue}");
+    assert_eq!(queue["total"], 7, "{queue}");
+    let hot_row = &queue["items"][3];
     assert_eq!(hot_row["priority"], 25.7, "{hot_row}");
     assert_eq!(
         hot_row["priority_reasons"],
         json!(["waiting 10m", "3 me-too", "+3 today", "angry"]),
     );
     assert_eq!(
-        queue["items"][0]["priority_reasons"][0],
+        queue["items"][1]["priority_reasons"][0],
         "waiting 4h 0m past target"
     );
     let page = signed_in(&app, "sam").get("/brands/acme/queue?view=all");

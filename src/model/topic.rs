@@ -545,64 +545,88 @@ fn me_toos_today_sql(d: &Dialect, now: NaiveDateTime) -> String {
 }
 
 /// The SQL of a queue row's priority: waiting against the target, me-toos and their growth,
-/// and the feeling the customer chose.
+/// and the feeling the customer chose. Written so that most rows are cheap: a thread waiting
+/// ten targets or more earns the cap without date arithmetic, and one without me-toos skips
+/// the count of today's.
 fn priority_sql(d: &Dialect, q: &QueueQuery) -> String {
     let waited = d.seconds_between("topics.created_at", &d.time_literal(q.now));
     let lengths = d.least(&format!("{waited} / {:.1}", q.target_secs), "10.0");
+    let capped_before = q.now - chrono::Duration::milliseconds((q.target_secs * 10_000.0) as i64);
     format!(
-        "(CASE WHEN topics.first_staff_response_at IS NULL THEN {lengths} * {PRIORITY_PER_TARGET:.1} ELSE 0.0 END \
-         + {} * {PRIORITY_PER_ME_TOO:.1} + {} * {PRIORITY_PER_ME_TOO_TODAY:.1} \
+        "(CASE WHEN topics.first_staff_response_at IS NOT NULL THEN 0.0 \
+         WHEN topics.created_at <= {capped} THEN {full:.1} \
+         ELSE {lengths} * {PRIORITY_PER_TARGET:.1} END \
+         + {} * {PRIORITY_PER_ME_TOO:.1} \
+         + CASE WHEN topics.me_too_count = 0 THEN 0 ELSE {} END * {PRIORITY_PER_ME_TOO_TODAY:.1} \
          + CASE topics.feeling WHEN 'angry' THEN {PRIORITY_ANGRY:.1} WHEN 'frustrated' THEN {PRIORITY_FRUSTRATED:.1} ELSE 0.0 END)",
         d.least("topics.me_too_count", "50"),
-        me_toos_today_sql(d, q.now)
+        me_toos_today_sql(d, q.now),
+        capped = d.time_literal(capped_before),
+        full = 10.0 * PRIORITY_PER_TARGET,
     )
 }
 
-/// Unresolved, visible topics of a brand in one view, longest waiting first, and the total.
+/// The unresolved, visible topics of a brand in one view (without the joins a page of them
+/// needs, so that counting and ranking read one index).
+fn in_view(q: &QueueQuery) -> topics::BoxedQuery<'static, crate::db::MultiBackend> {
+    let query = topics::table
+        .filter(topics::brand_id.eq(q.brand))
+        .filter(topics::hidden.eq(false))
+        .filter(topics::resolved_at.is_null())
+        .into_boxed::<crate::db::MultiBackend>();
+    match q.view {
+        QueueView::Unanswered => query.filter(topics::reply_count.eq(0)),
+        QueueView::NoStaffReply => query.filter(topics::first_staff_response_at.is_null()),
+        QueueView::Escalated => query.filter(topics::open_escalations.gt(0)),
+        QueueView::Mine => query.filter(topics::assignee_id.eq(q.me)),
+        QueueView::Overdue => match q.overdue_before {
+            Some(line) => query
+                .filter(topics::first_staff_response_at.is_null())
+                .filter(topics::created_at.lt(line)),
+            None => query.filter(topics::id.lt(TopicId(0))),
+        },
+        QueueView::All => query,
+    }
+}
+
+/// Unresolved, visible topics of a brand in one view, by priority or longest waiting first,
+/// and the total. The page's ids are ranked first, then only those rows are read in full.
 pub fn queue(
     c: &mut DbConn,
     q: &QueueQuery,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<QueueItem>, i64)> {
-    let matching = || {
-        let mut query = topics::table
-            .inner_join(users::table.on(users::id.eq(topics::author_id)))
-            .filter(topics::brand_id.eq(q.brand))
-            .filter(topics::hidden.eq(false))
-            .filter(topics::resolved_at.is_null())
-            .into_boxed::<crate::db::MultiBackend>();
-        query = match q.view {
-            QueueView::Unanswered => query.filter(topics::reply_count.eq(0)),
-            QueueView::NoStaffReply => query.filter(topics::first_staff_response_at.is_null()),
-            QueueView::Escalated => query.filter(topics::open_escalations.gt(0)),
-            QueueView::Mine => query.filter(topics::assignee_id.eq(q.me)),
-            QueueView::Overdue => match q.overdue_before {
-                Some(line) => query
-                    .filter(topics::first_staff_response_at.is_null())
-                    .filter(topics::created_at.lt(line)),
-                None => query.filter(topics::id.lt(TopicId(0))),
-            },
-            QueueView::All => query,
-        };
-        query
-    };
-    let total = matching().count().get_result(c)?;
+    let total = in_view(q).count().get_result(c)?;
     let d = Dialect::of(c);
     let priority = priority_sql(&d, q);
-    let ordered = if q.by_priority {
+    let ranked = if q.by_priority {
         // by the select list's alias, so the priority is computed once per row
-        matching().order((
-            diesel::dsl::sql::<Double>("priority").desc(),
-            topics::created_at.asc(),
-            topics::id.asc(),
-        ))
+        in_view(q)
+            .order((
+                diesel::dsl::sql::<Double>("priority").desc(),
+                topics::created_at.asc(),
+                topics::id.asc(),
+            ))
+            .select((
+                topics::id,
+                diesel::dsl::sql::<Double>(&format!("{priority} AS priority")),
+            ))
     } else {
-        matching().order((topics::created_at.asc(), topics::id.asc()))
+        in_view(q)
+            .order((topics::created_at.asc(), topics::id.asc()))
+            .select((topics::id, diesel::dsl::sql::<Double>("0.0")))
     };
-    let rows = ordered
+    let ids: Vec<TopicId> = ranked
         .limit(limit)
         .offset(offset)
+        .load::<(TopicId, f64)>(c)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut rows: Vec<QueueItem> = topics::table
+        .inner_join(users::table.on(users::id.eq(topics::author_id)))
+        .filter(topics::id.eq_any(&ids))
         .select((
             topics::id,
             topics::kind,
@@ -617,10 +641,11 @@ pub fn queue(
             topics::first_staff_response_at,
             users::username,
             users::display_name,
-            diesel::dsl::sql::<Double>(&format!("{priority} AS priority")),
+            diesel::dsl::sql::<Double>(&priority),
             diesel::dsl::sql::<BigInt>(&me_toos_today_sql(&d, q.now)),
         ))
         .load(c)?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
     Ok((rows, total))
 }
 
