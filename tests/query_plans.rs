@@ -47,19 +47,27 @@ fn plan(c: &mut DbConn, sql: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn brand_and_directory_lists_use_indexes() {
+/// A server with the demo community on SQLite (None on PostgreSQL), a connection and the
+/// demo brand. No ANALYZE: with a handful of demo rows every plan would be a scan; without
+/// statistics SQLite plans as for a big table, which is what the indexes are for.
+fn demo_on_sqlite() -> Option<(TestApp, DbConn, kotae::model::BrandId)> {
     let app = TestApp::start();
     let mut c = app.db();
     if !matches!(c, DbConn::Sqlite(_)) {
-        return;
+        return None;
     }
     app.load_demo();
-    // no ANALYZE: with a handful of demo rows every plan would be a scan; without statistics
-    // SQLite plans as for a big table, which is what the indexes are for
     let acme = brand::find_by_slug(&mut c, "acme-printers")
         .expect("brand")
         .id;
+    Some((app, c, acme))
+}
+
+#[test]
+fn brand_and_directory_lists_use_indexes() {
+    let Some((_app, mut c, acme)) = demo_on_sqlite() else {
+        return;
+    };
     let cases: Vec<(&str, Filter, Sort)> = vec![
         (
             "brand, active",
@@ -151,15 +159,9 @@ fn brand_and_directory_lists_use_indexes() {
 /// ranked, and reading 16,605 rows for it took most of a second on the generated set.
 #[test]
 fn the_staff_queue_ranks_from_covering_indexes() {
-    let app = TestApp::start();
-    let mut c = app.db();
-    if !matches!(c, DbConn::Sqlite(_)) {
+    let Some((_app, mut c, acme)) = demo_on_sqlite() else {
         return;
-    }
-    app.load_demo();
-    let acme = brand::find_by_slug(&mut c, "acme-printers")
-        .expect("brand")
-        .id;
+    };
     let me = kotae::model::UserId(1);
     for by_priority in [true, false] {
         let q = topic::QueueQuery {
