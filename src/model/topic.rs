@@ -528,9 +528,11 @@ pub struct QueueQuery {
     pub target_secs: f64,
 }
 
-/// Points a thread earns per target's length waited without a staff reply (up to 10 lengths),
-/// per me-too (up to 50), per me-too in the last day, and for the customer's feeling.
+/// Points a thread earns per target's length waited without a staff reply (up to
+/// `MAX_TARGET_LENGTHS`), per me-too (up to 50), per me-too in the last day, and for the
+/// customer's feeling.
 pub const PRIORITY_PER_TARGET: f64 = 10.0;
+pub const MAX_TARGET_LENGTHS: f64 = 10.0;
 pub const PRIORITY_PER_ME_TOO: f64 = 1.0;
 pub const PRIORITY_PER_ME_TOO_TODAY: f64 = 2.0;
 pub const PRIORITY_ANGRY: f64 = 15.0;
@@ -550,8 +552,12 @@ fn me_toos_today_sql(d: &Dialect, now: NaiveDateTime) -> String {
 /// the count of today's.
 fn priority_sql(d: &Dialect, q: &QueueQuery) -> String {
     let waited = d.seconds_between("topics.created_at", &d.time_literal(q.now));
-    let lengths = d.least(&format!("{waited} / {:.1}", q.target_secs), "10.0");
-    let capped_before = q.now - chrono::Duration::milliseconds((q.target_secs * 10_000.0) as i64);
+    let lengths = d.least(
+        &format!("{waited} / {:.1}", q.target_secs),
+        &format!("{MAX_TARGET_LENGTHS:.1}"),
+    );
+    let capped_seconds = q.target_secs * MAX_TARGET_LENGTHS;
+    let capped_before = q.now - chrono::Duration::milliseconds((capped_seconds * 1000.0) as i64);
     format!(
         "(CASE WHEN topics.first_staff_response_at IS NOT NULL THEN 0.0 \
          WHEN topics.created_at <= {capped} THEN {full:.1} \
@@ -562,7 +568,7 @@ fn priority_sql(d: &Dialect, q: &QueueQuery) -> String {
         d.least("topics.me_too_count", "50"),
         me_toos_today_sql(d, q.now),
         capped = d.time_literal(capped_before),
-        full = 10.0 * PRIORITY_PER_TARGET,
+        full = MAX_TARGET_LENGTHS * PRIORITY_PER_TARGET,
     )
 }
 

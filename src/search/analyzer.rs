@@ -4,7 +4,7 @@
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer,
-    TextAnalyzer, Token, TokenStream, Tokenizer,
+    TextAnalyzer, TextAnalyzerBuilder, Token, TokenStream, Tokenizer,
 };
 
 /// The analyser's name in the index's tokenizer manager.
@@ -21,10 +21,7 @@ pub fn query_analyzer() -> TextAnalyzer {
 }
 
 fn analyzer(tokenizer: ScriptTokenizer) -> TextAnalyzer {
-    TextAnalyzer::builder(tokenizer)
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
+    words(tokenizer)
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -32,11 +29,15 @@ fn analyzer(tokenizer: ScriptTokenizer) -> TextAnalyzer {
 /// The index's analysis without its last step, the stemmer (for snippets, which stem only
 /// the words that may match).
 pub fn unstemmed_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(ScriptTokenizer { for_query: false })
+    words(ScriptTokenizer { for_query: false }).build()
+}
+
+/// Every step before the stemmer: words cut by script, long ones dropped, lowercased, folded.
+fn words(tokenizer: ScriptTokenizer) -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .build()
 }
 
 /// That last step alone: stems a word given whole.
