@@ -1,7 +1,5 @@
 //! The few things SQLite and PostgreSQL do differently, both arms side by side.
 
-use std::sync::Mutex;
-
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel::sql_query;
@@ -50,31 +48,33 @@ pub fn refresh_statistics(c: &mut DbConn) -> QueryResult<()> {
     Ok(())
 }
 
-/// The writers of this process take turns here before SQLite's own lock. SQLite lets one
-/// writer in at a time; the others retry in its busy handler, which sleeps up to 100 ms
-/// between tries, so under load a write that needs 1 ms waited hundreds. A mutex hands the
-/// turn on at once. (Other processes, such as commands, still meet the busy timeout.)
-static SQLITE_WRITER: Mutex<()> = Mutex::new(());
-
 /// Runs `work` in a transaction that may write. On SQLite it begins IMMEDIATE, taking the
-/// write lock up front: a deferred transaction that upgrades later skips the busy timeout
-/// and fails with "database is locked".
+/// write lock up front (a deferred transaction that upgrades later skips the busy timeout
+/// and fails with "database is locked"), and the writers of this process to one file take
+/// turns in `group_commit`, which commits those that wait together. SQLite's busy handler
+/// sleeps up to 100 ms between tries, so under load a write that needs 1 ms waited hundreds;
+/// a turn is handed on at once. (Other processes, such as commands, still meet the busy
+/// timeout.)
 pub fn write_transaction<T, E, F>(c: &mut DbConn, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send,
+    T: Send,
+    E: From<diesel::result::Error> + Send,
 {
     let nested = match c {
         DbConn::Sqlite(s) => in_transaction(s),
         DbConn::Postgres(_) => false,
     };
     match c {
-        // PostgreSQL, or already inside a transaction (a savepoint nests; the lock is held)
+        // PostgreSQL, or already inside a transaction (a savepoint nests; the turn is held)
         DbConn::Postgres(_) => c.transaction(work),
         DbConn::Sqlite(_) if nested => c.transaction(work),
-        DbConn::Sqlite(_) => {
-            // a panic while holding it poisons nothing that matters: the guard protects no data
-            let _turn = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        DbConn::Sqlite(s) => {
+            let file = database_file(s)?;
+            if !file.is_empty() {
+                return super::group_commit::run(c, &file, work);
+            }
+            // an in-memory or temporary database: no other connection shares it
             on_sqlite(c, |s| {
                 AnsiTransactionManager::begin_transaction_sql(s, "BEGIN IMMEDIATE")
             })?;
@@ -90,6 +90,18 @@ where
             }
         }
     }
+}
+
+/// The file of the connection's main database, empty for an in-memory or temporary one.
+fn database_file(s: &mut diesel::SqliteConnection) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct File {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let found: File =
+        sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'").get_result(s)?;
+    Ok(found.file)
 }
 
 fn in_transaction(s: &mut diesel::SqliteConnection) -> bool {

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod backend;
 pub mod copy;
+mod group_commit;
 pub mod migrate;
 pub mod schema;
 

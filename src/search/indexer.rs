@@ -34,24 +34,51 @@ pub struct Indexer {
 }
 
 impl Indexer {
+    /// Runs the indexer on a thread of its own, at a lower CPU priority than the threads
+    /// that answer requests (indexing a burst of replies took both cores for half a second
+    /// at a time, and the requests waiting for them showed it), until `shutdown`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (found, mut matches) = tokio::sync::mpsc::unbounded_channel();
+        let (db, mail) = (self.db.clone(), self.mail.clone());
+        let worker = std::thread::Builder::new()
+            .name("search-indexer".into())
+            .spawn(move || {
+                super::lower_priority();
+                self.work(&stopped, &found)
+            });
+        let worker = match worker {
+            Ok(worker) => worker,
+            Err(e) => return tracing::error!(error = %e, "cannot start the search indexer"),
+        };
+        // monitors' matches are written here, at the priority of requests: a low-priority
+        // thread holding the write lock would keep every writer waiting for its turn on a core
+        loop {
+            tokio::select! {
+                Some(batch) = matches.recv() => record_matches(&db, &mail, batch).await,
+                _ = shutdown.changed() => break,
+            }
+        }
+        drop(stop);
+        if tokio::task::spawn_blocking(move || worker.join())
+            .await
+            .is_err()
+        {
+            tracing::error!("search indexer panicked");
+        }
+    }
+
+    /// Applies the log, pass after pass, until `stop` is dropped.
+    fn work(self, stop: &std::sync::mpsc::Receiver<()>, found: &Matches) {
+        use std::sync::mpsc::RecvTimeoutError;
         let mut applied = self.index.applied().unwrap_or(0);
         let mut from = (applied - START_LOOKBACK).max(0);
         let mut gaps: BTreeMap<i64, Instant> = BTreeMap::new();
         loop {
-            let (db, index, mail) = (self.db.clone(), self.index.clone(), self.mail.clone());
             let waiting: Vec<i64> = gaps.keys().copied().collect();
-            let pass = tokio::task::spawn_blocking(move || {
-                let mut c = db.get()?;
-                let step = catch_up(&mut c, &index, from, applied, &waiting)?;
-                let told =
-                    crate::service::monitor::after_commit(&mut c, &mail, &index, &step.indexed)?;
-                if told > 0 {
-                    mail.wake();
-                }
-                Ok::<_, anyhow::Error>(step)
-            })
-            .await;
+            let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.pass(from, applied, &waiting, found)
+            }));
             match pass {
                 Ok(Ok(step)) => {
                     applied = step.applied;
@@ -63,18 +90,46 @@ impl Indexer {
                         gaps.entry(seq).or_insert_with(Instant::now);
                     }
                     gaps.retain(|_, since| since.elapsed() < GAP_PATIENCE);
-                    if step.more {
+                    if step.more && stop.try_recv() == Err(std::sync::mpsc::TryRecvError::Empty) {
                         continue;
                     }
                 }
                 Ok(Err(e)) => tracing::warn!(error = %e, "search indexer: will try again"),
-                Err(e) => tracing::error!(error = %e, "search indexer panicked"),
+                Err(_) => tracing::error!("search indexer panicked; will try again"),
             }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = shutdown.changed() => break,
+            if stop.recv_timeout(POLL) != Err(RecvTimeoutError::Timeout) {
+                break;
             }
         }
+    }
+
+    fn pass(&self, from: i64, applied: i64, gaps: &[i64], found: &Matches) -> anyhow::Result<Step> {
+        let mut c = self.db.get()?;
+        let step = catch_up(&mut c, &self.index, from, applied, gaps)?;
+        let matched = crate::service::monitor::matches_among(&mut c, &self.index, &step.indexed)?;
+        if !matched.is_empty() {
+            // the receiver is gone only at shutdown
+            let _ = found.send(matched);
+        }
+        Ok(step)
+    }
+}
+
+type Matches = tokio::sync::mpsc::UnboundedSender<Vec<(crate::model::monitor::Monitor, TopicId)>>;
+
+async fn record_matches(
+    db: &Db,
+    mail: &crate::mail::Composer,
+    matches: Vec<(crate::model::monitor::Monitor, TopicId)>,
+) {
+    let composer = mail.clone();
+    let told = db
+        .run(move |c| crate::service::monitor::record_matches(c, &composer, &matches))
+        .await;
+    match told {
+        Ok(0) => {}
+        Ok(_) => mail.wake(),
+        Err(e) => tracing::warn!(error = %e, "search indexer: monitors' matches not recorded"),
     }
 }
 

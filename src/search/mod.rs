@@ -168,9 +168,17 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer = index
-            .writer(WRITER_MEMORY)
-            .context("the search index is in use by another process")?;
+        // the writer's threads (indexing, merging) inherit the priority of the thread that
+        // starts them: a background one
+        let writer = std::thread::scope(|s| {
+            s.spawn(|| {
+                lower_priority();
+                index.writer(WRITER_MEMORY)
+            })
+            .join()
+        })
+        .map_err(|_| anyhow::anyhow!("opening the search index panicked"))?
+        .context("the search index is in use by another process")?;
         Ok(SearchIndex {
             index,
             reader,
@@ -432,6 +440,21 @@ impl SearchIndex {
         }
     }
 }
+
+/// Lowers the calling thread's CPU priority (nice 10; on Linux the nice value is per thread,
+/// and threads it starts inherit it), so work in the background yields to requests.
+pub fn lower_priority() {
+    // SAFETY: plain system calls on the calling thread; a failure leaves the priority as it was
+    let lowered = unsafe {
+        let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, thread, BACKGROUND_NICE)
+    };
+    if lowered != 0 {
+        tracing::debug!("could not lower the priority of a background thread");
+    }
+}
+
+const BACKGROUND_NICE: libc::c_int = 10;
 
 /// The top documents by `top` and the tally of all matches, in one pass.
 fn ranked<C, K>(

@@ -85,24 +85,37 @@ pub fn matches(
     Ok((brand::find(c, found.brand_id)?, found, rows))
 }
 
-/// Runs every monitor over topics just indexed; records new matches and tells the monitor's
-/// owner. Each match is recorded once (whichever node gets there first tells).
-pub fn after_commit(
+/// Runs every monitor over topics just indexed. Only reads: the indexer, which calls it, runs
+/// at a low priority and must not hold the write lock while others wait for its CPU time.
+pub fn matches_among(
     c: &mut DbConn,
-    mail: &Composer,
     index: &SearchIndex,
     ids: &[TopicId],
-) -> AppResult<usize> {
+) -> AppResult<Vec<(Monitor, TopicId)>> {
     if ids.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
-    let mut told = 0;
+    let mut found = vec![];
     for m in monitor::all(c)? {
         let parsed = query::parse(&m.query);
         let q = query::build(&parsed, index.field_set(), Match::All);
         for id in index.matching_among(q.query.as_ref(), ids)? {
-            told += usize::from(db::write_transaction(c, |c| record(c, mail, &m, id))?);
+            found.push((m.clone(), id));
         }
+    }
+    Ok(found)
+}
+
+/// Records the `matches` a commit found and tells each monitor's owner; returns how many were
+/// new. Each match is recorded once (whichever node gets there first tells).
+pub fn record_matches(
+    c: &mut DbConn,
+    mail: &Composer,
+    matches: &[(Monitor, TopicId)],
+) -> AppResult<usize> {
+    let mut told = 0;
+    for (m, id) in matches {
+        told += usize::from(db::write_transaction(c, |c| record(c, mail, m, *id))?);
     }
     Ok(told)
 }

@@ -143,6 +143,8 @@ measure "staff queue, busiest brand, by priority (API, 50 rows)" 2 \
   "Authorization: Bearer $staff_token"
 LOAD_TOKENS=$work/tokens LOAD_TOPIC_IDS=$work/reply-topics \
   measure "posting a reply (API, 64 members)" 32 "$base" tests/load/replies.lua
+LOAD_TOKENS=$work/tokens LOAD_TOPIC_IDS=$work/reply-topics LOAD_RATE=${LOAD_RATE:-500} \
+  measure "posting a reply at 500/s (API, 64 members)" 32 "$base" tests/load/replies-paced.lua
 server=$pid
 [ -n "${LOAD_PERF:-}" ] && server=$(pgrep -P "$pid")
 rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
