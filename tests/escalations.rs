@@ -473,6 +473,31 @@ fn mail_to_someone_who_left_the_staff_is_not_sent_and_admins_see_the_queue() {
         json!({ "reason": "Needs the lead" }),
     );
     assert_eq!(status, 201);
+    // the mail was checked and tried while SMTP was down; otherwise its first try could
+    // come after the removal was checked for and SMTP was back, which the test is not about
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, retrying) = app.as_member(
+            &co.site_admin,
+            "GET",
+            "/api/v1/admin/mail?state=retrying",
+            Value::Null,
+        );
+        assert_eq!(status, 200);
+        let tried = retrying["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|r| r["to_address"] == co.staff.email);
+        if tried {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mail was never tried"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let (status, _) = app.as_member(
         &co.admin,
         "DELETE",
