@@ -10,7 +10,7 @@ use tera::Tera;
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::db::{Backend, Db, migrate};
+use crate::db::{Backend, Checkpoints, Db, migrate};
 use crate::mail::Composer;
 use crate::mail::sender::{Sender, Transport};
 use crate::secret::SigningKey;
@@ -61,7 +61,7 @@ async fn stop_on_signal(
 }
 
 /// Opens the database and applies pending migrations.
-pub fn open_database(config: &Config) -> anyhow::Result<Db> {
+pub fn open_database(config: &Config, checkpoints: Checkpoints) -> anyhow::Result<Db> {
     if Backend::of_url(&config.database_url) == Backend::Sqlite
         && let Some(dir) = std::path::Path::new(&config.database_url)
             .parent()
@@ -69,7 +69,7 @@ pub fn open_database(config: &Config) -> anyhow::Result<Db> {
     {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let db = Db::open(&config.database_url, config.db_pool_size)?;
+    let db = Db::open(&config.database_url, config.db_pool_size, checkpoints)?;
     let applied = migrate::run(&mut *db.get()?)?;
     for name in applied {
         tracing::info!(migration = %name, "migration applied");
@@ -103,7 +103,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "RATE LIMITS ARE OFF (KOTAE_RATE_LIMITS=off): only for load tests and benchmarks"
         );
     }
-    let db = open_database(&config)?;
+    let db = open_database(&config, Checkpoints::ByCheckpointer)?;
     if db.backend == Backend::Sqlite {
         // one node owns a SQLite file, so leases left by a killed process are stale
         crate::model::outbox::release_leases(&mut *db.get()?)?;

@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::db::Checkpoints;
 
 #[derive(Parser)]
 #[command(
@@ -79,7 +80,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Serve => actix_web::rt::System::new().block_on(crate::app::serve(config)),
         Command::Migrate => {
             std::fs::create_dir_all(&config.data_dir)?;
-            crate::app::open_database(&config)?;
+            crate::app::open_database(&config, Checkpoints::ByConnections)?;
             println!("migrations are up to date");
             Ok(())
         }
@@ -93,7 +94,7 @@ pub fn run() -> anyhow::Result<()> {
             seed,
         } => {
             std::fs::create_dir_all(&config.data_dir)?;
-            let db = crate::app::open_database(&config)?;
+            let db = crate::app::open_database(&config, Checkpoints::ByConnections)?;
             crate::demo::load(&mut *db.get()?)?;
             let Some(topics) = topics else {
                 return Ok(());
@@ -111,7 +112,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::CopyTo { postgres_url } => copy_to(&config, &postgres_url),
         Command::Reindex => {
             std::fs::create_dir_all(&config.data_dir)?;
-            let db = crate::app::open_database(&config)?;
+            let db = crate::app::open_database(&config, Checkpoints::ByConnections)?;
             let index = crate::search::SearchIndex::open(&config.search_dir())?;
             let started = std::time::Instant::now();
             let count = crate::search::indexer::rebuild(&mut *db.get()?, &index)?;
@@ -139,7 +140,7 @@ fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     let target = file
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", file.display()))?;
-    let db = crate::app::open_database(config)?;
+    let db = crate::app::open_database(config, Checkpoints::ByConnections)?;
     let started = std::time::Instant::now();
     match &mut *db.get()? {
         crate::db::DbConn::Sqlite(c) => diesel::sql_query("VACUUM INTO ?")
@@ -210,7 +211,7 @@ fn mail_in(config: &Config) -> anyhow::Result<()> {
     // the rest of an oversize message is read and dropped, so the MTA sees no broken pipe
     std::io::copy(&mut stdin, &mut std::io::sink())?;
     let taken = (|| -> anyhow::Result<crate::service::mail_in::Outcome> {
-        let db = crate::app::open_database(config)?;
+        let db = crate::app::open_database(config, Checkpoints::ByConnections)?;
         let mail = crate::app::command_composer(config)?;
         Ok(crate::service::mail_in::receive(
             &mut *db.get()?,
@@ -294,7 +295,7 @@ fn read_password() -> anyhow::Result<String> {
 
 fn create_admin(config: &Config, username: &str, email: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let db = crate::app::open_database(config)?;
+    let db = crate::app::open_database(config, Checkpoints::ByConnections)?;
     let password = read_password()?;
     let mut errors = vec![];
     crate::service::validate::new_password("password", &password, &mut errors);

@@ -10,22 +10,37 @@ use super::schema::{outbox_emails, rate_limits};
 /// Milliseconds a SQLite writer waits for the lock before giving up.
 const BUSY_TIMEOUT_MS: u32 = 10_000;
 
+/// Who copies SQLite's write-ahead log back into the database file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// Each connection, after a commit that leaves the log past `AUTOCHECKPOINT_PAGES`
+    /// (commands, which run no checkpointer).
+    ByConnections,
+    /// The server's checkpointer (jobs/checkpoint.rs), off the writers' path. Left to the
+    /// connections under load, the log never starts over (a reader is always using it), so
+    /// past the threshold every commit checkpoints, fsyncs included, with the turn held.
+    ByCheckpointer,
+}
+
 /// Pages (4 KiB) of write-ahead log after which a SQLite connection checkpoints by itself.
 const AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
+/// The same for the server's connections: a backstop far past the checkpointer's own limit
+/// (jobs/checkpoint.rs), reached only if the checkpointer stopped.
+const BACKSTOP_PAGES: u32 = 4 * crate::jobs::checkpoint::RESTART_AT_PAGES;
+
 /// Settings every new connection gets: WAL, a busy timeout and foreign keys on SQLite.
-pub fn prepare_connection(c: &mut DbConn) -> QueryResult<()> {
+pub fn prepare_connection(c: &mut DbConn, checkpoints: Checkpoints) -> QueryResult<()> {
     match c {
         DbConn::Sqlite(c) => {
             sql_query(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")).execute(c)?;
             sql_query("PRAGMA journal_mode = WAL").execute(c)?;
             sql_query("PRAGMA synchronous = NORMAL").execute(c)?;
-            // a backstop: the server's checkpointer (jobs/checkpoint.rs) keeps the log far
-            // shorter, off the writers' path; commands checkpoint at this length themselves
-            sql_query(format!(
-                "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}"
-            ))
-            .execute(c)?;
+            let pages = match checkpoints {
+                Checkpoints::ByConnections => AUTOCHECKPOINT_PAGES,
+                Checkpoints::ByCheckpointer => BACKSTOP_PAGES,
+            };
+            sql_query(format!("PRAGMA wal_autocheckpoint = {pages}")).execute(c)?;
             sql_query("PRAGMA foreign_keys = ON").execute(c)?;
             // statistics for the query planner, bounded in time (SQLite's advice for
             // long-lived connections); without them it once walked a whole index
@@ -92,8 +107,25 @@ where
     }
 }
 
+/// Runs `work` on `c` while no writer of this process to the same SQLite database is in a
+/// transaction, and none begins one; they wait, and go on as soon as it ends. PostgreSQL and
+/// in-memory databases run it at once.
+pub fn between_writes<T>(
+    c: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    let file = match c {
+        DbConn::Sqlite(s) => database_file(s)?,
+        DbConn::Postgres(_) => String::new(),
+    };
+    if file.is_empty() {
+        return work(c);
+    }
+    super::group_commit::alone(&file, || work(c))
+}
+
 /// The file of the connection's main database, empty for an in-memory or temporary one.
-fn database_file(s: &mut diesel::SqliteConnection) -> QueryResult<String> {
+pub fn database_file(s: &mut diesel::SqliteConnection) -> QueryResult<String> {
     #[derive(QueryableByName)]
     struct File {
         #[diesel(sql_type = diesel::sql_types::Text)]

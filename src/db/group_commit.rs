@@ -67,6 +67,24 @@ where
     }
 }
 
+/// Runs `work` while no writer of this process to `file` holds the turn, holding it: writers
+/// that arrive meanwhile wait and go on together after.
+pub fn alone<T>(file: &str, work: impl FnOnce() -> T) -> T {
+    let group = group_of(file);
+    let mut state = group.lock();
+    while state.leading {
+        state = group.done.wait(state).unwrap_or_else(|e| e.into_inner());
+    }
+    state.leading = true;
+    drop(state);
+    let ran = catch_unwind(AssertUnwindSafe(work));
+    let mut state = group.lock();
+    state.leading = false;
+    group.done.notify_all();
+    drop(state);
+    ran.unwrap_or_else(|panic| resume_unwind(panic))
+}
+
 /// The writers to one database file.
 #[derive(Default)]
 struct Group {
@@ -356,5 +374,36 @@ mod tests {
         assert_eq!(count.x, 0);
         write_transaction(&mut c, |c| sql_query("INSERT INTO p VALUES (3)").execute(c))
             .expect("the next write commits");
+    }
+
+    /// While the turn is held alone, a writer of the same file waits, then goes on.
+    #[test]
+    fn writers_wait_while_the_turn_is_held() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.db");
+        let mut c = open(&path);
+        sql_query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .execute(&mut c)
+            .expect("table");
+        let writer = crate::db::backend::between_writes(&mut c, |c| {
+            let (ready, waiting) = std::sync::mpsc::channel();
+            let path = path.clone();
+            let writer = std::thread::spawn(move || {
+                let mut c = open(&path);
+                ready.send(()).expect("send");
+                write_transaction(&mut c, |c| sql_query("INSERT INTO t VALUES (1)").execute(c))
+            });
+            waiting.recv().expect("writer started");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let rows = sql_query("SELECT count(*) AS x FROM t").get_result::<Row>(c)?;
+            assert_eq!(rows.x, 0, "the writer waits for the turn");
+            Ok(writer)
+        })
+        .expect("held");
+        writer.join().expect("thread").expect("the write goes on");
+        let rows = sql_query("SELECT count(*) AS x FROM t")
+            .get_result::<Row>(&mut c)
+            .expect("count");
+        assert_eq!(rows.x, 1);
     }
 }

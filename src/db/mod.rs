@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
-pub use backend::write_transaction;
+pub use backend::{Checkpoints, write_transaction};
 
 use crate::error::{AppError, AppResult};
 
@@ -55,17 +55,17 @@ pub struct Db {
 }
 
 #[derive(Debug)]
-struct Pragmas;
+struct Pragmas(Checkpoints);
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, c: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        backend::prepare_connection(c).map_err(diesel::r2d2::Error::QueryError)
+        backend::prepare_connection(c, self.0).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
 impl Db {
     /// Opens the pool; the first connection is made at once so a bad URL fails start-up.
-    pub fn open(url: &str, size: u32) -> anyhow::Result<Db> {
+    pub fn open(url: &str, size: u32, checkpoints: Checkpoints) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
         if backend == Backend::Sqlite {
             // switch the file to WAL once, before the pool opens its connections side by side
@@ -75,7 +75,7 @@ impl Db {
         let pool = Pool::builder()
             .max_size(size)
             .connection_timeout(Duration::from_secs(15))
-            .connection_customizer(Box::new(Pragmas))
+            .connection_customizer(Box::new(Pragmas(checkpoints)))
             .build(manager)
             .with_context(|| format!("cannot open the database at {}", redact(url)))?;
         let turns = Arc::new(tokio::sync::Semaphore::new(size as usize));
@@ -124,7 +124,7 @@ impl Db {
 pub fn connect(url: &str) -> anyhow::Result<DbConn> {
     let mut c = DbConn::establish(&sqlite_path(url))
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
-    backend::prepare_connection(&mut c)?;
+    backend::prepare_connection(&mut c, Checkpoints::ByConnections)?;
     Ok(c)
 }
 
