@@ -350,14 +350,7 @@ fn answering_mail(app: &TestApp, co: &common::staff::Company) -> Vec<common::Rec
     let status = format!("/api/v1/topics/{problem}/status");
     assert_eq!(app.as_member(&co.staff, "POST", &status, solved).0, 200);
     let first = |to: &str, wanted: &dyn Fn(&common::ReceivedMail) -> bool| {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(found) = app.smtp.messages_to(to).into_iter().find(|m| wanted(m)) {
-                return found;
-            }
-            assert!(std::time::Instant::now() < deadline, "no such mail to {to}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        app.smtp.wait_for_one(to, Duration::from_secs(20), wanted)
     };
     let asked = first(&co.asker.email, &|m| {
         m.text_body().contains("/fixed?token=")

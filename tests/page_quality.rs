@@ -117,20 +117,14 @@ fn being_seen_to_answer(app: &TestApp) -> (i64, String) {
         json!({ "status": "solved" }),
     );
     // other mail to aiko may come first: wait for the one that asks
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let text = loop {
-        let asking = app
-            .smtp
-            .messages_to("aiko@demo.kotae.example")
-            .iter()
-            .map(common::ReceivedMail::text_body)
-            .find(|t| t.contains("/fixed?token="));
-        if let Some(text) = asking {
-            break text;
-        }
-        assert!(std::time::Instant::now() < deadline, "the asking mail");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let text = app
+        .smtp
+        .wait_for_one(
+            "aiko@demo.kotae.example",
+            std::time::Duration::from_secs(15),
+            |m| m.text_body().contains("/fixed?token="),
+        )
+        .text_body();
     let start = text.find("/fixed?token=").expect("link");
     (
         id,

@@ -171,26 +171,51 @@ impl SmtpSink {
                 return found;
             }
             if Instant::now() >= deadline {
-                let all: Vec<String> = self
-                    .messages()
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "from <{}> to {:?}: {:?}",
-                            m.mail_from,
-                            m.rcpt_to,
-                            m.subject()
-                        )
-                    })
-                    .collect();
-                panic!(
-                    "smtp sink: timed out after {timeout:?} waiting for {count} message(s) to {address}, \
-                     got {}; all received messages: {all:#?}",
+                self.timed_out(&format!(
+                    "{count} message(s) to {address} after {timeout:?}, got {}",
                     found.len()
-                );
+                ));
             }
             thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Poll until a message to `address` that is `wanted` arrived; panic after `timeout`.
+    /// (Other mail to the same address may come first.)
+    pub fn wait_for_one(
+        &self,
+        address: &str,
+        timeout: Duration,
+        wanted: impl Fn(&ReceivedMail) -> bool,
+    ) -> ReceivedMail {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(found) = self.messages_to(address).into_iter().find(|m| wanted(m)) {
+                return found;
+            }
+            if Instant::now() >= deadline {
+                self.timed_out(&format!(
+                    "the wanted message to {address} after {timeout:?}"
+                ));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn timed_out(&self, waited_for: &str) -> ! {
+        let all: Vec<String> = self
+            .messages()
+            .iter()
+            .map(|m| {
+                format!(
+                    "from <{}> to {:?}: {:?}",
+                    m.mail_from,
+                    m.rcpt_to,
+                    m.subject()
+                )
+            })
+            .collect();
+        panic!("smtp sink: timed out waiting for {waited_for}; all received messages: {all:#?}");
     }
 
     /// Stop listening (new connections are refused) and drop open connections.
