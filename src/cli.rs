@@ -113,7 +113,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Reindex => {
             std::fs::create_dir_all(&config.data_dir)?;
             let db = crate::app::open_database(&config, Checkpoints::ByConnections)?;
-            let index = crate::search::SearchIndex::open(&config.search_dir())?;
+            let index = crate::search::SearchIndex::open_empty(&config.search_dir())?;
             let started = std::time::Instant::now();
             let count = crate::search::indexer::rebuild(&mut *db.get()?, &index)?;
             println!(

@@ -2,7 +2,7 @@
 //! in `<mark>`. The text is cut with the index's own analyser, so a match is exactly what the
 //! search matched, in every script.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -21,6 +21,9 @@ pub struct Matcher {
     stemmer: TextAnalyzer,
     terms: HashSet<String>,
     firsts: HashSet<char>,
+    /// Words already analysed for this search, as written, and whether they match: the same
+    /// few hundred words recur across a page of hits
+    known: HashMap<String, bool>,
 }
 
 impl Matcher {
@@ -30,6 +33,7 @@ impl Matcher {
             stemmer: analyzer::stemmer(),
             firsts: terms.iter().filter_map(|t| t.chars().next()).collect(),
             terms,
+            known: HashMap::new(),
         }
     }
 }
@@ -53,18 +57,18 @@ fn stems_to_a_term(
 pub fn snippet(matcher: &mut Matcher, text: &str, max_chars: usize) -> String {
     let text = cut(text, SCANNED_BYTES);
     let matches = matches(matcher, text);
-    let chars: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain([text.len()])
-        .collect();
-    let char_at = |byte: usize| chars.partition_point(|&b| b < byte);
-    let first = best_start(&matches, &char_at, max_chars).map_or(0, |m| {
-        let at = char_at(matches[m].0);
-        at.saturating_sub(LEAD_CHARS.min(max_chars / 4))
+    let starts = char_counts_at(text, matches.iter().map(|m| m.0));
+    let first = best_start(&starts, max_chars).map_or(0, |m| {
+        starts[m].saturating_sub(LEAD_CHARS.min(max_chars / 4))
     });
-    let last = (first + max_chars).min(chars.len() - 1);
-    let (from, to) = (chars[first], chars[last]);
+    let from = text
+        .char_indices()
+        .nth(first)
+        .map_or(text.len(), |(i, _)| i);
+    let to = text[from..]
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(i, _)| from + i);
     let mut out = String::with_capacity(to - from + 64);
     if from > 0 {
         out.push('…');
@@ -97,6 +101,7 @@ fn matches(matcher: &mut Matcher, text: &str) -> Vec<(usize, usize)> {
         stemmer,
         terms,
         firsts,
+        known,
     } = matcher;
     let mut found: Vec<(usize, usize)> = vec![];
     let mut push = |start: usize, end: usize| match found.last_mut() {
@@ -106,11 +111,24 @@ fn matches(matcher: &mut Matcher, text: &str) -> Vec<(usize, usize)> {
     let mut bounds: Vec<usize> = vec![];
     for (start, end, cjk) in runs(text) {
         if !cjk {
-            let mut stream = words.token_stream(&text[start..end]);
-            while stream.advance() {
-                let token = stream.token();
-                if stems_to_a_term(stemmer, terms, firsts, &token.text) {
-                    push(start + token.offset_from, start + token.offset_to);
+            for (from, to) in alphanumeric_runs(&text[start..end], start) {
+                let word = &text[from..to];
+                if !may_match(firsts, word) {
+                    continue;
+                }
+                // a word is one token, or none when too long: it matches whole or not at all
+                let matched = match known.get(word) {
+                    Some(&matched) => matched,
+                    None => {
+                        let mut stream = words.token_stream(word);
+                        let matched = stream.advance()
+                            && stems_to_a_term(stemmer, terms, firsts, &stream.token().text);
+                        known.insert(word.to_string(), matched);
+                        matched
+                    }
+                };
+                if matched {
+                    push(from, to);
                 }
             }
             continue;
@@ -130,6 +148,37 @@ fn matches(matcher: &mut Matcher, text: &str) -> Vec<(usize, usize)> {
     found
 }
 
+/// Whether a word can match at all: one that begins with an ASCII character lowercases to
+/// that letter, so unless some term begins with it the analyser need not see the word (most
+/// words of a hit; running every word through it was 5% of a search).
+fn may_match(firsts: &HashSet<char>, word: &str) -> bool {
+    match word.chars().next() {
+        Some(c) if c.is_ascii() => firsts.contains(&c.to_ascii_lowercase()),
+        _ => true,
+    }
+}
+
+/// The words of a run of text without CJK, as the analyser cuts them (runs of letters and
+/// digits), as byte ranges offset by `base`.
+fn alphanumeric_runs(text: &str, base: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = vec![];
+    let mut open: Option<usize> = None;
+    for (i, ch) in text.char_indices() {
+        match (ch.is_alphanumeric(), open) {
+            (true, None) => open = Some(i),
+            (false, Some(from)) => {
+                out.push((base + from, base + i));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        out.push((base + from, base + text.len()));
+    }
+    out
+}
+
 /// The text cut where it changes between CJK and other scripts: (start, end, is CJK).
 fn runs(text: &str) -> Vec<(usize, usize, bool)> {
     let mut out: Vec<(usize, usize, bool)> = vec![];
@@ -143,13 +192,21 @@ fn runs(text: &str) -> Vec<(usize, usize, bool)> {
     out
 }
 
-/// The match that starts the window holding the most matches.
-fn best_start(
-    matches: &[(usize, usize)],
-    char_at: &dyn Fn(usize) -> usize,
-    max_chars: usize,
-) -> Option<usize> {
-    let starts: Vec<usize> = matches.iter().map(|m| char_at(m.0)).collect();
+/// How many characters come before each of the byte offsets `bytes` (in order).
+fn char_counts_at(text: &str, bytes: impl Iterator<Item = usize>) -> Vec<usize> {
+    let (mut chars, mut at) = (0, 0);
+    bytes
+        .map(|byte| {
+            chars += text[at..byte].chars().count();
+            at = byte;
+            chars
+        })
+        .collect()
+}
+
+/// The match that starts the window holding the most matches, given the matches' starts
+/// in characters.
+fn best_start(starts: &[usize], max_chars: usize) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
     let mut end = 0;
     for (i, &start) in starts.iter().enumerate() {
@@ -177,16 +234,21 @@ fn cut(text: &str, max_bytes: usize) -> &str {
 }
 
 fn escape_into(out: &mut String, text: &str) {
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
+    let mut at = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[at..i]);
+        out.push_str(escaped);
+        at = i + 1;
     }
+    out.push_str(&text[at..]);
 }
 
 #[cfg(test)]
@@ -224,6 +286,11 @@ mod tests {
             .map(|(_, t)| t)
             .collect();
         let mut matcher = Matcher::new(all.clone());
+        assert_eq!(
+            matches(&mut matcher, text),
+            matched_by_full_analysis(text, &all)
+        );
+        // again, with every word now known to the matcher
         assert_eq!(
             matches(&mut matcher, text),
             matched_by_full_analysis(text, &all)

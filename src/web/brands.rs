@@ -357,6 +357,7 @@ pub async fn ask(
     let user = me.0.user;
     if form.step == "check" {
         let (slug, title, index) = (slug.into_inner(), form.title.clone(), state.search.clone());
+        let turn = state.search.turn().await;
         let (view, similar) = state
             .services
             .db
@@ -365,6 +366,7 @@ pub async fn ask(
                 Ok((brands::ask_view(c, &slug)?, similar))
             })
             .await?;
+        drop(turn);
         let values = serde_json::json!({
             "kind": form.kind, "title": form.title, "body": form.body, "product": form.product, "feeling": form.feeling,
             "fields": form.extra,
