@@ -195,7 +195,7 @@ impl SearchIndex {
     }
 
     /// A turn to search, to hold while one runs: at most one search per core at a time.
-    /// A search is all CPU; with eight at once on two cores each took four times as long
+    /// A search is mostly CPU; with eight at once on two cores each took four times as long
     /// and the slowest waited behind the others' time slices (p99 three times p50); taking
     /// turns, each runs to its end and the waiting ones hold no thread or connection.
     pub async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
