@@ -34,6 +34,19 @@ pub struct AppState {
     pub metrics: crate::web::metrics::Metrics,
 }
 
+impl AppState {
+    /// Runs a search's `work` with a pooled connection, in a search turn
+    /// (`SearchIndex::turn`) taken before any thread or connection is.
+    pub async fn search_in_turn<T, F>(&self, work: F) -> crate::error::AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConn) -> crate::error::AppResult<T> + Send + 'static,
+    {
+        let _turn = self.search.turn().await;
+        self.services.db.run(work).await
+    }
+}
+
 /// Largest JSON body the API accepts: a 50,000-character body of Japanese text fits.
 const JSON_LIMIT: usize = 256 * 1024;
 

@@ -14,8 +14,9 @@ type ApiResult = Result<HttpResponse, ApiError>;
 /// GET /search
 pub async fn search(state: web::Data<AppState>, query: web::Query<SearchInput>) -> ApiResult {
     let (input, index) = (query.into_inner(), state.search.clone());
-    let _turn = state.search.turn().await;
-    let found = run(&state, move |c| search::search(c, &index, &input)).await?;
+    let found = state
+        .search_in_turn(move |c| search::search(c, &index, &input))
+        .await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -32,8 +33,9 @@ pub async fn similar(
     query: web::Query<SimilarQuery>,
 ) -> ApiResult {
     let (title, index) = (query.into_inner().title, state.search.clone());
-    let _turn = state.search.turn().await;
-    let items = run(&state, move |c| search::similar(c, &index, &slug, &title)).await?;
+    let items = state
+        .search_in_turn(move |c| search::similar(c, &index, &slug, &title))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 

@@ -114,7 +114,8 @@ fn brand_slugs(
         .collect())
 }
 
-/// Hits that still stand in the database: visible, not merged away. One query for all.
+/// Hits that still stand in the database: visible, not merged away. One query for all on
+/// PostgreSQL, one kept statement per hit on SQLite.
 fn checked(c: &mut DbConn, hits: Vec<crate::search::Hit>) -> AppResult<Vec<Item>> {
     use crate::db::schema::{brands, topics};
     use diesel::prelude::*;

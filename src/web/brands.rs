@@ -357,16 +357,12 @@ pub async fn ask(
     let user = me.0.user;
     if form.step == "check" {
         let (slug, title, index) = (slug.into_inner(), form.title.clone(), state.search.clone());
-        let turn = state.search.turn().await;
         let (view, similar) = state
-            .services
-            .db
-            .run(move |c| {
+            .search_in_turn(move |c| {
                 let similar = crate::service::search::similar(c, &index, &slug, &title)?;
                 Ok((brands::ask_view(c, &slug)?, similar))
             })
             .await?;
-        drop(turn);
         let values = serde_json::json!({
             "kind": form.kind, "title": form.title, "body": form.body, "product": form.product, "feeling": form.feeling,
             "fields": form.extra,

@@ -14,13 +14,9 @@ pub async fn show_search(
 ) -> PageResult {
     let input = query.into_inner();
     let (searched, index) = (input.clone(), state.search.clone());
-    let turn = state.search.turn().await;
     let found = state
-        .services
-        .db
-        .run(move |c| search::search(c, &index, &searched))
+        .search_in_turn(move |c| search::search(c, &index, &searched))
         .await?;
-    drop(turn);
     let mut page = Page::new(&req, "search.title").await?;
     let pages = found.total.div_ceil(found.per_page as usize).max(1) as i64;
     let base = |extra: &[(&str, &str)]| {
