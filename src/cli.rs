@@ -231,17 +231,23 @@ fn mail_in(config: &Config) -> anyhow::Result<()> {
     }
 }
 
-/// Generates the large demo and rebuilds the search index over everything.
+/// Generates the large demo and rebuilds the search index over everything, each chunk of
+/// topics indexed (on the index's own threads) while the next one is generated.
 fn generate(
     config: &Config,
     db: &crate::db::Db,
     options: &crate::demo::generated::Options,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let report = crate::demo::generated::generate(&mut *db.get()?, options)?;
-    let loaded = started.elapsed().as_secs_f64();
     let index = crate::search::SearchIndex::open(&config.search_dir())?;
-    crate::search::indexer::rebuild(&mut *db.get()?, &index)?;
+    let mut c = db.get()?;
+    let mut rebuild = crate::search::indexer::Rebuild::start(&mut c, &index)?;
+    rebuild.add_all(&mut c)?;
+    let report =
+        crate::demo::generated::generate(&mut c, options, &mut |c, ids| rebuild.add(c, ids))?;
+    let loaded = started.elapsed().as_secs_f64();
+    rebuild.finish()?;
+    drop(c);
     // the planner's statistics now, or the server's first start gathers them (over a second)
     crate::db::backend::refresh_statistics(&mut *db.get()?)?;
     let total = started.elapsed().as_secs_f64();

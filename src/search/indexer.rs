@@ -290,22 +290,52 @@ pub fn document(c: &mut DbConn, id: TopicId) -> anyhow::Result<Option<IndexedTop
 /// `kotae reindex`: rebuilds the index from the database (the server stopped), ending at the
 /// log's last change so the indexer carries on from there. Returns how many topics went in.
 pub fn rebuild(c: &mut DbConn, index: &SearchIndex) -> anyhow::Result<usize> {
-    let last = search_change::last(c)?;
-    index.clear()?;
-    let ids: Vec<TopicId> = topics::table.select(topics::id).order(topics::id).load(c)?;
-    let mut count = 0;
-    for chunk in ids.chunks(1000) {
-        let mut changes = Vec::with_capacity(chunk.len());
-        for id in chunk {
-            let doc = document(c, *id)?;
-            count += usize::from(doc.is_some());
-            changes.push((*id, doc));
+    let mut rebuild = Rebuild::start(c, index)?;
+    rebuild.add_all(c)?;
+    rebuild.finish()
+}
+
+/// A rebuild under way: topics go in uncommitted as they are added, and `finish` commits
+/// them all at once, so a rebuild cut short leaves the index it was replacing.
+pub struct Rebuild<'a> {
+    index: &'a SearchIndex,
+    /// The log's last change when the rebuild started: changes after it are applied again.
+    last: i64,
+    count: usize,
+}
+
+impl<'a> Rebuild<'a> {
+    pub fn start(c: &mut DbConn, index: &'a SearchIndex) -> anyhow::Result<Rebuild<'a>> {
+        let last = search_change::last(c)?;
+        index.delete_all()?;
+        Ok(Rebuild {
+            index,
+            last,
+            count: 0,
+        })
+    }
+
+    /// Adds these topics, as the database holds them now.
+    pub fn add(&mut self, c: &mut DbConn, ids: &[TopicId]) -> anyhow::Result<()> {
+        for id in ids {
+            if let Some(doc) = document(c, *id)? {
+                self.index.add(&doc)?;
+                self.count += 1;
+            }
         }
-        index.apply(changes, last)?;
+        Ok(())
     }
-    if ids.is_empty() {
-        index.apply(vec![], last)?;
+
+    /// Adds every topic in the database.
+    pub fn add_all(&mut self, c: &mut DbConn) -> anyhow::Result<()> {
+        let ids: Vec<TopicId> = topics::table.select(topics::id).order(topics::id).load(c)?;
+        self.add(c, &ids)
     }
-    index.compact()?;
-    Ok(count)
+
+    /// Commits, merges the segments into one, and returns how many topics went in.
+    pub fn finish(self) -> anyhow::Result<usize> {
+        self.index.commit(self.last)?;
+        self.index.compact()?;
+        Ok(self.count)
+    }
 }

@@ -11,7 +11,7 @@ mod snippet;
 pub mod tally;
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use anyhow::Context as _;
 use tantivy::collector::{Collector, TopDocs};
@@ -214,16 +214,38 @@ impl SearchIndex {
         changes: Vec<(TopicId, Option<IndexedTopic>)>,
         seq: i64,
     ) -> anyhow::Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        let writer = self.writer()?;
         for (id, doc) in changes {
             writer.delete_term(Term::from_field_u64(self.fields.topic_id, id.0 as u64));
             if let Some(doc) = doc {
                 writer.add_document(self.document(&doc))?;
             }
         }
+        self.commit_with(writer, seq)
+    }
+
+    /// Empties the index, uncommitted: a rebuild's `add`s follow and one `commit` ends it,
+    /// so a rebuild cut short leaves the index as it was.
+    pub fn delete_all(&self) -> anyhow::Result<()> {
+        self.writer()?.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Adds a topic without committing it (a rebuild commits once, at its end: a commit per
+    /// chunk made hundreds of small segments for the merger to go over again and again).
+    pub fn add(&self, topic: &IndexedTopic) -> anyhow::Result<()> {
+        // it waits while the writer's queue is full (10,000 documents), so a rebuild reading
+        // faster than the index takes them in holds no more than that
+        self.writer()?.add_document(self.document(topic))?;
+        Ok(())
+    }
+
+    /// Commits what was added, with `seq` as the payload, and opens it for searches.
+    pub fn commit(&self, seq: i64) -> anyhow::Result<()> {
+        self.commit_with(self.writer()?, seq)
+    }
+
+    fn commit_with(&self, mut writer: MutexGuard<'_, IndexWriter>, seq: i64) -> anyhow::Result<()> {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&seq.to_string());
         commit.commit()?;
@@ -232,25 +254,17 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Empties the index (for a rebuild).
-    pub fn clear(&self) -> anyhow::Result<()> {
-        let mut writer = self
-            .writer
+    fn writer(&self) -> anyhow::Result<MutexGuard<'_, IndexWriter>> {
+        self.writer
             .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
-        writer.delete_all_documents()?;
-        writer.commit()?;
-        Ok(())
+            .map_err(|_| anyhow::anyhow!("index writer poisoned"))
     }
 
     /// Merges every segment into one: after a rebuild, so every search sets up one segment,
     /// not a dozen. Returns how many segments there were.
     pub fn compact(&self) -> anyhow::Result<usize> {
         let before = self.index.searchable_segment_ids()?.len();
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        let mut writer = self.writer()?;
         // a background merge may take some of the segments first: then ask again
         for _ in 0..50 {
             let segments = self.index.searchable_segment_ids()?;
