@@ -184,3 +184,37 @@ fn the_staff_queue_ranks_from_covering_indexes() {
         }
     }
 }
+
+/// Search hits are checked against the database in one statement, whatever their number,
+/// each id looked up by its primary key.
+#[test]
+fn search_hits_are_checked_in_one_statement_by_primary_key() {
+    let Some((_app, mut c, _)) = demo_on_sqlite() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("index dir");
+    let index = kotae::search::SearchIndex::open(dir.path()).expect("index");
+    kotae::search::indexer::rebuild(&mut c, &index).expect("rebuild");
+    let input = kotae::service::search::SearchInput {
+        q: "printer".into(),
+        ..Default::default()
+    };
+    let mut shown = 0;
+    let statements = captured(&mut c, |c| {
+        shown = kotae::service::search::search(c, &index, &input)
+            .expect("search")
+            .items
+            .len();
+    });
+    assert!(shown >= 2, "the demo has several printer topics: {shown}");
+    let checks: Vec<&String> = statements
+        .iter()
+        .filter(|sql| sql.contains("FROM (`topics`"))
+        .collect();
+    assert_eq!(checks.len(), 1, "{statements:?}");
+    let text = plan(&mut c, checks[0]).join(" | ");
+    assert!(
+        text.contains("SEARCH topics USING INTEGER PRIMARY KEY") && !text.contains("SCAN topics"),
+        "{text}"
+    );
+}
