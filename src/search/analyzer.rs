@@ -20,10 +20,10 @@ pub fn query_analyzer() -> TextAnalyzer {
     ScriptTokenizer::new(true, stemmed(words())).into()
 }
 
-/// The index's analysis without the stemmer (for snippets, which stem only the words that
+/// One word's analysis without the stemmer (for snippets, which stem only the words that
 /// may match).
-pub fn unstemmed_analyzer() -> TextAnalyzer {
-    ScriptTokenizer::new(false, words()).into()
+pub fn word_analyzer() -> TextAnalyzer {
+    words().into()
 }
 
 /// What becomes of one word of a script written with spaces: dropped when long, lowercased
@@ -85,12 +85,12 @@ impl<W> ScriptTokenizer<W> {
 
 /// Where a token is, before its text is made.
 #[derive(Clone, Copy)]
-struct Span {
-    from: usize,
-    to: usize,
+pub(super) struct Span {
+    pub(super) from: usize,
+    pub(super) to: usize,
     position: usize,
     /// A word, to go through the word analysis (else CJK, taken as it is).
-    word: bool,
+    pub(super) word: bool,
 }
 
 pub struct Tokens<'a, W> {
@@ -149,8 +149,15 @@ impl<W: Tokenizer> Tokenizer for ScriptTokenizer<W> {
     }
 }
 
-/// Runs of one kind of character: CJK, or letters and digits of other scripts.
-fn split(text: &str, for_query: bool, chars: &mut Vec<(usize, char)>, spans: &mut Vec<Span>) {
+/// Where the tokens of `text` are, into `spans` (`chars` is a buffer): runs of one kind of
+/// character, CJK (as bigrams, and, unless `for_query`, single characters) or letters and
+/// digits of other scripts (as words).
+pub(super) fn split(
+    text: &str,
+    for_query: bool,
+    chars: &mut Vec<(usize, char)>,
+    spans: &mut Vec<Span>,
+) {
     spans.clear();
     chars.clear();
     chars.extend(text.char_indices());

@@ -24,16 +24,21 @@ pub struct Matcher {
     /// Words already analysed for this search, as written, and whether they match: the same
     /// few hundred words recur across a page of hits
     known: HashMap<String, bool>,
+    /// The analyser's buffers, kept from hit to hit.
+    chars: Vec<(usize, char)>,
+    spans: Vec<analyzer::Span>,
 }
 
 impl Matcher {
     pub fn new(terms: HashSet<String>) -> Matcher {
         Matcher {
-            words: analyzer::unstemmed_analyzer(),
+            words: analyzer::word_analyzer(),
             stemmer: analyzer::stemmer(),
             firsts: terms.iter().filter_map(|t| t.chars().next()).collect(),
             terms,
             known: HashMap::new(),
+            chars: vec![],
+            spans: vec![],
         }
     }
 }
@@ -93,8 +98,8 @@ pub fn snippet(matcher: &mut Matcher, text: &str, max_chars: usize) -> String {
 }
 
 /// Byte ranges of the matched tokens, in order, overlapping ones joined (CJK bigrams
-/// overlap). CJK runs are matched in place, bigram by bigram, without the analyser's
-/// allocations (they were most of a Japanese search's time); other text goes through it.
+/// overlap). The text is cut where the index's analyser cuts it; CJK bigrams and characters
+/// are looked up as they are, words go through the word analysis.
 fn matches(matcher: &mut Matcher, text: &str) -> Vec<(usize, usize)> {
     let Matcher {
         words,
@@ -102,47 +107,31 @@ fn matches(matcher: &mut Matcher, text: &str) -> Vec<(usize, usize)> {
         terms,
         firsts,
         known,
+        chars,
+        spans,
     } = matcher;
+    analyzer::split(text, false, chars, spans);
     let mut found: Vec<(usize, usize)> = vec![];
-    let mut push = |start: usize, end: usize| match found.last_mut() {
-        Some(last) if start <= last.1 => last.1 = last.1.max(end),
-        _ => found.push((start, end)),
-    };
-    let mut bounds: Vec<usize> = vec![];
-    for (start, end, cjk) in runs(text) {
-        if !cjk {
-            for (from, to) in alphanumeric_runs(&text[start..end], start) {
-                let word = &text[from..to];
-                if !may_match(firsts, word) {
-                    continue;
-                }
-                // a word is one token, or none when too long: it matches whole or not at all
-                let matched = match known.get(word) {
-                    Some(&matched) => matched,
-                    None => {
-                        let mut stream = words.token_stream(word);
-                        let matched = stream.advance()
-                            && stems_to_a_term(stemmer, terms, firsts, &stream.token().text);
-                        known.insert(word.to_string(), matched);
-                        matched
-                    }
-                };
-                if matched {
-                    push(from, to);
-                }
-            }
-            continue;
-        }
-        bounds.clear();
-        bounds.extend(text[start..end].char_indices().map(|(i, _)| start + i));
-        bounds.push(end);
-        for i in 0..bounds.len() - 1 {
-            let pair = bounds.get(i + 2).map(|&to| &text[bounds[i]..to]);
-            if let Some(pair) = pair.filter(|p| terms.contains(*p)) {
-                push(bounds[i], bounds[i] + pair.len());
-            } else if terms.contains(&text[bounds[i]..bounds[i + 1]]) {
-                push(bounds[i], bounds[i + 1]);
-            }
+    for span in spans.iter() {
+        let piece = &text[span.from..span.to];
+        let matched = if !span.word {
+            terms.contains(piece)
+        } else if !may_match(firsts, piece) {
+            false
+        } else if let Some(&matched) = known.get(piece) {
+            matched
+        } else {
+            // a word is one token, or none when too long: it matches whole or not at all
+            let mut stream = words.token_stream(piece);
+            let matched =
+                stream.advance() && stems_to_a_term(stemmer, terms, firsts, &stream.token().text);
+            known.insert(piece.to_string(), matched);
+            matched
+        };
+        match found.last_mut() {
+            _ if !matched => {}
+            Some(last) if span.from <= last.1 => last.1 = last.1.max(span.to),
+            _ => found.push((span.from, span.to)),
         }
     }
     found
@@ -156,40 +145,6 @@ fn may_match(firsts: &HashSet<char>, word: &str) -> bool {
         Some(c) if c.is_ascii() => firsts.contains(&c.to_ascii_lowercase()),
         _ => true,
     }
-}
-
-/// The words of a run of text without CJK, as the analyser cuts them (runs of letters and
-/// digits), as byte ranges offset by `base`.
-fn alphanumeric_runs(text: &str, base: usize) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = vec![];
-    let mut open: Option<usize> = None;
-    for (i, ch) in text.char_indices() {
-        match (ch.is_alphanumeric(), open) {
-            (true, None) => open = Some(i),
-            (false, Some(from)) => {
-                out.push((base + from, base + i));
-                open = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(from) = open {
-        out.push((base + from, base + text.len()));
-    }
-    out
-}
-
-/// The text cut where it changes between CJK and other scripts: (start, end, is CJK).
-fn runs(text: &str) -> Vec<(usize, usize, bool)> {
-    let mut out: Vec<(usize, usize, bool)> = vec![];
-    for (i, ch) in text.char_indices() {
-        let cjk = analyzer::is_cjk(ch);
-        match out.last_mut() {
-            Some(run) if run.2 == cjk => run.1 = i + ch.len_utf8(),
-            _ => out.push((i, i + ch.len_utf8(), cjk)),
-        }
-    }
-    out
 }
 
 /// How many characters come before each of the byte offsets `bytes` (in order).
